@@ -1,0 +1,81 @@
+export { Enum, Id, IdParams, DateTime, Email, ErrorBody, Limit, Cursor, Page, Ok } from './common.schemas.js';
+export {
+  EntityInput,
+  EntityView,
+  DeviceEntity,
+  FileEntity,
+  ProcessEntity,
+  UserEntity,
+  MailboxEntity,
+  IpEntity,
+  UrlEntity,
+  DomainEntity,
+} from './entity.schemas.js';
+export {
+  AlertInput,
+  AlertBatchInput,
+  IngestResult,
+  Alert,
+  MitreTechnique,
+  OcsfDetectionFinding,
+  OcsfBatchInput,
+} from './alert.schemas.js';
+export {
+  IncidentSummary,
+  Incident,
+  IncidentListQuery,
+  IncidentPatch,
+  CommentInput,
+  MergeInput,
+  IncidentActivity,
+  AttackStory,
+  GraphNode,
+  GraphEdge,
+  INCIDENT_SORTS,
+} from './incident.schemas.js';
+export {
+  ActionTarget,
+  ActionRequest,
+  ActionEvent,
+  Action,
+  ActionDetail,
+  ActionListQuery,
+  DecisionInput,
+  RejectInput,
+  BulkInput,
+  BulkResult,
+  CatalogEntry,
+  ACTION_VIEWS,
+  ACTION_PERIODS,
+  ACTION_SORTS,
+} from './action.schemas.js';
+export {
+  DeviceGroup,
+  DeviceGroupRule,
+  DeviceGroupInput,
+  DeviceGroupPatch,
+  DeviceGroupPreviewInput,
+  Device,
+  User,
+  UserInput,
+  UserPatch,
+  Password,
+  ApiToken,
+  ApiTokenInput,
+  ApiTokenCreated,
+  LoginInput,
+  Session,
+  Me,
+  AuditEntry,
+  AuditListQuery,
+  AuditVerifyResult,
+  ApprovalRule,
+  Webhook,
+  Settings,
+  SettingsPatch,
+  Health,
+} from './admin.schemas.js';
+export { ROUTES } from './routes.js';
+export type { RouteDef, Routes, OperationId } from './routes.js';
+export { createClient, ApiError } from './client.js';
+export type { ClientOptions, CallInput, CallOutput, QuellClient } from './client.js';

@@ -1,0 +1,67 @@
+import type { Role } from '../vocab/access.js';
+import { roleRank } from '../vocab/access.js';
+
+/** Permissions named by routes; each needs at least the role given here. */
+export const PERMISSIONS = [
+  'incidents:read',
+  'incidents:write',
+  'alerts:ingest',
+  'actions:read',
+  'actions:request',
+  'actions:decide',
+  'actions:export',
+  'device_groups:read',
+  'device_groups:manage',
+  'users:manage',
+  'tokens:manage',
+  'audit:read',
+  'settings:manage',
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+export const PERMISSION_MIN_ROLE: Record<Permission, Role> = {
+  'incidents:read': 'viewer',
+  'incidents:write': 'analyst',
+  'alerts:ingest': 'analyst',
+  'actions:read': 'viewer',
+  'actions:request': 'analyst',
+  'actions:decide': 'responder',
+  'actions:export': 'viewer',
+  'device_groups:read': 'viewer',
+  'device_groups:manage': 'admin',
+  'users:manage': 'admin',
+  'tokens:manage': 'admin',
+  'audit:read': 'admin',
+  'settings:manage': 'admin',
+};
+
+export function roleHas(role: Role, permission: Permission): boolean {
+  return roleRank[role] >= roleRank[PERMISSION_MIN_ROLE[permission]];
+}
+
+/** Who is acting: a user (console or token) or the system itself (engines, timers). */
+export interface Principal {
+  kind: 'user' | 'token' | 'system';
+  id: string;
+  /** Shown in the audit log and the Action Center. */
+  name: string;
+  role: Role;
+  /** Device groups this principal may act on; empty means every group. */
+  deviceGroupIds: readonly string[];
+}
+
+export const SYSTEM_PRINCIPAL: Principal = {
+  kind: 'system',
+  id: 'system',
+  name: 'Quell',
+  role: 'admin',
+  deviceGroupIds: [],
+};
+
+/** Whether the principal's scope covers a device group (`null`: the target has no device group). */
+export function scopeCovers(p: Principal, deviceGroupId: string | null): boolean {
+  if (p.deviceGroupIds.length === 0) return true;
+  // A scoped principal may only act where a device group is known and in its scope: fleet-wide
+  // targets (indicators, identities) need an unscoped principal.
+  return deviceGroupId !== null && p.deviceGroupIds.includes(deviceGroupId);
+}

@@ -1,0 +1,89 @@
+export { SEVERITIES, severityRank, highestSeverity } from './vocab/severity.js';
+export type { Severity } from './vocab/severity.js';
+export { ENTITY_KINDS, entityKey, entityLabel } from './vocab/entity.js';
+export type {
+  EntityKind,
+  Entity,
+  DeviceEntity,
+  FileEntity,
+  ProcessEntity,
+  UserEntity,
+  MailboxEntity,
+  IpEntity,
+  UrlEntity,
+  DomainEntity,
+} from './vocab/entity.js';
+export {
+  INCIDENT_STATUSES,
+  ALERT_STATUSES,
+  CLASSIFICATIONS,
+  DETERMINATIONS,
+  INCIDENT_ACTIVITY_KINDS,
+  MAX_COMMENT_LENGTH,
+  isDeterminationOf,
+} from './vocab/incident.js';
+export type {
+  IncidentStatus,
+  AlertStatus,
+  Classification,
+  Determination,
+  IncidentActivityKind,
+} from './vocab/incident.js';
+export { ROLES, roleRank, AUTOMATION_LEVELS, AUTOMATION_LEVEL_TITLES } from './vocab/access.js';
+export type { Role, AutomationLevel } from './vocab/access.js';
+export {
+  ACTION_STATUSES,
+  ACTION_SOURCES,
+  TARGET_KINDS,
+  EXECUTOR_KINDS,
+  ACTION_KINDS,
+  POLICY_STATUSES,
+} from './vocab/action.js';
+export type {
+  ActionStatus,
+  ActionSource,
+  TargetKind,
+  ExecutorKind,
+  ActionKind,
+  PolicyStatus,
+} from './vocab/action.js';
+export {
+  ERROR_CODES,
+  ERROR_HTTP_STATUS,
+  QuellError,
+  InputError,
+  NotFoundError,
+  ConflictError,
+  NotAllowedError,
+  UnauthenticatedError,
+  NotSupportedError,
+  IllegalTransitionError,
+  RateLimitedError,
+} from './errors.js';
+export type { ErrorCode, ErrorDetails } from './errors.js';
+export type { JsonSchema } from './actions/json-schema.js';
+export type { ActionDefinition } from './actions/action-definition.js';
+export { ACTION_CATALOG, ACTION_TYPES, actionDefinition, isActionType } from './actions/catalog.js';
+export type { ActionType } from './actions/catalog.js';
+export {
+  ACTION_TRANSITIONS,
+  TERMINAL_STATUSES,
+  PENDING_STATUSES,
+  isTerminal,
+  canTransition,
+  assertTransition,
+} from './actions/action-lifecycle.js';
+export { INCIDENT_TRANSITIONS, assertIncidentTransition } from './incidents/incident-lifecycle.js';
+export { planCorrelation } from './incidents/correlation.js';
+export type {
+  CorrelationCandidate,
+  CorrelationInput,
+  CorrelationDecision,
+  CorrelationPlan,
+} from './incidents/correlation.js';
+export { PERMISSIONS, PERMISSION_MIN_ROLE, roleHas, SYSTEM_PRINCIPAL, scopeCovers } from './access/permissions.js';
+export type { Permission, Principal } from './access/permissions.js';
+export { UNGROUPED_ID, ruleMatches, matchDeviceGroup } from './policy/device-groups.js';
+export type { DeviceGroup, DeviceGroupRule, DeviceFacts } from './policy/device-groups.js';
+export { decideApproval, SYSTEM_FOLDERS, TEMP_FOLDERS } from './policy/approval-policy.js';
+export type { ApprovalRule, ApprovalContext, ApprovalDecision } from './policy/approval-policy.js';
