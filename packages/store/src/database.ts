@@ -1,0 +1,69 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import type { Database } from './schema/database.js';
+import { migrateToLatest } from './migrations/migrations.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+export type Db = Kysely<Database>;
+export type Tx = Transaction<Database> | Kysely<Database>;
+
+export type DatabaseConfig = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; poolSize?: number };
+
+export interface DatabaseHandle {
+  db: Db;
+  dialect: Dialect;
+  /** Serialises writers that must not interleave (the audit chain) for the rest of the transaction. */
+  lockChain(trx: Tx, name: 'audit'): Promise<void>;
+  close(): Promise<void>;
+}
+
+const PG_INT8_OID = 20;
+const ADVISORY_LOCK_IDS: Record<'audit', number> = { audit: 7_461_001 };
+
+/** Opens (and migrates) the database the config names. */
+export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHandle> {
+  let handle: DatabaseHandle;
+  if (config.kind === 'sqlite') {
+    if (config.file !== ':memory:') mkdirSync(dirname(config.file), { recursive: true });
+    const raw = new SQLite(config.file);
+    raw.pragma('journal_mode = WAL');
+    // NORMAL is durable across application crashes in WAL mode; only a power loss can drop the
+    // last commits, which is the trade every embedded deployment makes for write throughput.
+    raw.pragma('synchronous = NORMAL');
+    raw.pragma('busy_timeout = 5000');
+    raw.pragma('cache_size = -65536');
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+    // better-sqlite3 runs on one connection that Kysely serialises, so a transaction already
+    // excludes every other writer: no extra lock is needed.
+    handle = { db, dialect: 'sqlite', lockChain: async () => {}, close: () => db.destroy() };
+  } else {
+    const pool = new pg.Pool({
+      connectionString: config.url,
+      max: config.poolSize ?? 10,
+      // Times are BIGINT milliseconds; they fit a JS number for the next 285,000 years.
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+          oid === PG_INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+      },
+    });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    handle = {
+      db,
+      dialect: 'postgres',
+      lockChain: async (trx, name) => {
+        await sql`select pg_advisory_xact_lock(${ADVISORY_LOCK_IDS[name]})`.execute(trx);
+      },
+      close: () => db.destroy(),
+    };
+  }
+  try {
+    await migrateToLatest(handle.db as unknown as Kysely<unknown>);
+  } catch (e) {
+    await handle.close();
+    throw e;
+  }
+  return handle;
+}

@@ -1,0 +1,206 @@
+import type { Action, ActionEvent, ActionListQuery, ActionTarget } from '@quell/contracts';
+import {
+  PENDING_STATUSES,
+  actionDefinition,
+  InputError,
+  type ActionSource,
+  type ActionStatus,
+  type ActionType,
+  type PolicyStatus,
+} from '@quell/core';
+import type { DatabaseHandle, Tx } from '../database.js';
+import type { ActionEventsTable, ActionsTable } from '../schema/database.js';
+import { chunk, decodeCursor, encodeCursor, fromJson, iso } from '../json.js';
+
+export type ActionRow = ActionsTable;
+export type ActionEventRow = ActionEventsTable;
+
+/** State actions are in force from success until undone. */
+function policyStatus(r: ActionRow): PolicyStatus | null {
+  const def = actionDefinition(r.type);
+  if (def.kind !== 'state' || def.undoOf) return null;
+  return r.status === 'succeeded' ? 'active' : 'inactive';
+}
+
+export function toAction(r: ActionRow): Action {
+  return {
+    id: r.id,
+    type: r.type as ActionType,
+    title: actionDefinition(r.type).title,
+    status: r.status as ActionStatus,
+    source: r.source as ActionSource,
+    target: fromJson<ActionTarget>(r.target, { kind: 'none', id: r.target_id }),
+    deviceGroupId: r.device_group_id,
+    params: fromJson<Record<string, unknown>>(r.params, {}),
+    result: fromJson<Record<string, unknown> | null>(r.result, null),
+    error: r.error,
+    requestedBy: r.requested_by,
+    requestComment: r.request_comment,
+    approvalReason: r.approval_reason,
+    decidedBy: r.decided_by,
+    decisionComment: r.decision_comment,
+    incidentId: r.incident_id,
+    alertId: r.alert_id,
+    investigationId: r.investigation_id,
+    undoOf: r.undo_of,
+    undoneBy: r.undone_by,
+    policyStatus: policyStatus(r),
+    attempts: r.attempts,
+    createdAt: iso(r.created_at),
+    updatedAt: iso(r.updated_at),
+    expiresAt: iso(r.expires_at),
+    version: r.version,
+  };
+}
+
+export function toActionEvent(r: ActionEventRow): ActionEvent {
+  return {
+    at: iso(r.at),
+    from: r.from_status as ActionStatus | null,
+    to: r.to_status as ActionStatus,
+    actor: r.actor,
+    reason: r.reason,
+  };
+}
+
+const PERIOD_MS = { day: 86_400_000, week: 7 * 86_400_000, '30d': 30 * 86_400_000, '6m': 182 * 86_400_000 } as const;
+const SORT_COLUMN = { createdAt: 'created_at', updatedAt: 'updated_at', type: 'type', status: 'status' } as const;
+
+/** Actions and their timelines. Transitions are checked by the service; this only writes them. */
+export class ActionRepo {
+  constructor(private readonly h: DatabaseHandle) {}
+
+  async insert(trx: Tx, row: ActionRow): Promise<void> {
+    await trx.insertInto('actions').values(row).execute();
+  }
+
+  async insertMany(trx: Tx, rows: readonly ActionRow[]): Promise<void> {
+    for (const part of chunk(rows, 31)) if (part.length) await trx.insertInto('actions').values(part).execute();
+  }
+
+  async insertEvents(trx: Tx, rows: readonly ActionEventRow[]): Promise<void> {
+    for (const part of chunk(rows, 7)) if (part.length) await trx.insertInto('action_events').values(part).execute();
+  }
+
+  async get(trx: Tx, id: string): Promise<ActionRow | undefined> {
+    return trx.selectFrom('actions').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async getMany(trx: Tx, ids: readonly string[]): Promise<ActionRow[]> {
+    const out: ActionRow[] = [];
+    for (const part of chunk(ids, 1)) out.push(...(await trx.selectFrom('actions').selectAll().where('id', 'in', part).execute()));
+    return out;
+  }
+
+  /** Writes a change only if nobody changed the action since it was read; false otherwise. */
+  async update(trx: Tx, id: string, expectVersion: number, values: Partial<ActionRow>): Promise<boolean> {
+    const res = await trx
+      .updateTable('actions')
+      .set({ ...values, version: expectVersion + 1 })
+      .where('id', '=', id)
+      .where('version', '=', expectVersion)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
+  async events(actionId: string): Promise<ActionEventRow[]> {
+    return this.h.db.selectFrom('action_events').selectAll().where('action_id', '=', actionId).orderBy('at', 'asc').orderBy('id', 'asc').execute();
+  }
+
+  /** Pending approvals whose approval window has passed. */
+  async approvalsDue(trx: Tx, now: number, limit: number): Promise<ActionRow[]> {
+    return trx
+      .selectFrom('actions')
+      .selectAll()
+      .where('status', '=', 'pending_approval')
+      .where('approval_expires_at', '<=', now)
+      .limit(limit)
+      .execute();
+  }
+
+  /** Queued actions whose TTL has passed before any executor took them. */
+  async queuedExpired(trx: Tx, now: number, limit: number): Promise<ActionRow[]> {
+    return trx.selectFrom('actions').selectAll().where('status', '=', 'queued').where('expires_at', '<=', now).limit(limit).execute();
+  }
+
+  /** Queued actions ready for (another) attempt. */
+  async dueForDispatch(trx: Tx, now: number, limit: number): Promise<ActionRow[]> {
+    let q = trx
+      .selectFrom('actions')
+      .selectAll()
+      .where('status', '=', 'queued')
+      .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', now)]))
+      .where('expires_at', '>', now)
+      .orderBy('created_at', 'asc')
+      .limit(limit);
+    // Several servers share PostgreSQL: each claims different rows without waiting on the others.
+    if (this.h.dialect === 'postgres') q = q.forUpdate().skipLocked();
+    return q.execute();
+  }
+
+  /** Dispatched or running actions whose executor took longer than the action's timeout. */
+  async overdue(trx: Tx, now: number, limit: number): Promise<ActionRow[]> {
+    return trx
+      .selectFrom('actions')
+      .selectAll()
+      .where('status', 'in', ['dispatched', 'running'])
+      .where('claimed_until', '<=', now)
+      .limit(limit)
+      .execute();
+  }
+
+  async list(q: ActionListQuery, now: number): Promise<{ items: Action[]; nextCursor: string | null }> {
+    const rows = await this.listRows(q, now);
+    return { items: rows.items.map(toAction), nextCursor: rows.nextCursor };
+  }
+
+  async listRows(q: ActionListQuery, now: number): Promise<{ items: ActionRow[]; nextCursor: string | null }> {
+    const sortKey = q.sort ?? 'createdAt';
+    const col = SORT_COLUMN[sortKey];
+    const desc = (q.order ?? 'desc') === 'desc';
+    const limit = q.limit ?? 50;
+    let query = this.h.db.selectFrom('actions').selectAll();
+    const view = q.view ?? 'all';
+    if (view === 'pending') query = query.where('status', 'in', [...PENDING_STATUSES]);
+    if (view === 'history') query = query.where('status', 'not in', [...PENDING_STATUSES]);
+    let from: number | undefined;
+    let to: number | undefined;
+    if (q.period && q.period !== 'custom') from = now - PERIOD_MS[q.period];
+    if (q.from) from = Date.parse(q.from);
+    if (q.to) to = Date.parse(q.to);
+    if (q.period === 'custom' && from === undefined && to === undefined) {
+      throw new InputError('A custom period needs `from`, `to` or both.', { period: 'custom' });
+    }
+    if (from !== undefined && to !== undefined && from > to) {
+      throw new InputError('`from` is after `to`; swap them.', { from: q.from, to: q.to });
+    }
+    if (from !== undefined) query = query.where('created_at', '>=', from);
+    if (to !== undefined) query = query.where('created_at', '<=', to);
+    if (q.type) query = query.where('type', '=', q.type);
+    if (q.source) query = query.where('source', '=', q.source);
+    if (q.status) query = query.where('status', '=', q.status);
+    if (q.entity) query = query.where('target_id', '=', q.entity);
+    if (q.incidentId) query = query.where('incident_id', '=', q.incidentId);
+    if (q.requestedBy) query = query.where('requested_by', '=', q.requestedBy);
+    if (q.decidedBy) query = query.where('decided_by', '=', q.decidedBy);
+    if (q.cursor) {
+      const c = decodeCursor(q.cursor);
+      const numeric = col === 'created_at' || col === 'updated_at';
+      if (!c || (typeof c[0] === 'number') !== numeric) {
+        throw new InputError('The cursor is not one this server gave out for this sort; start again without it.', { cursor: q.cursor });
+      }
+      const [v, id] = c;
+      query = query.where((eb) =>
+        eb.or([eb(col, desc ? '<' : '>', v), eb.and([eb(col, '=', v), eb('id', desc ? '<' : '>', id)])]),
+      );
+    }
+    const rows = await query
+      .orderBy(col, desc ? 'desc' : 'asc')
+      .orderBy('id', desc ? 'desc' : 'asc')
+      .limit(limit + 1)
+      .execute();
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return { items: page, nextCursor: rows.length > limit && last ? encodeCursor(last[col], last.id) : null };
+  }
+}

@@ -1,0 +1,208 @@
+import type { Generated } from 'kysely';
+
+/**
+ * Table shapes. Times are milliseconds since the epoch (BIGINT on PostgreSQL); JSON is stored as
+ * text on both dialects so one set of queries serves both.
+ */
+export interface AlertsTable {
+  id: string;
+  external_id: string | null;
+  incident_id: string;
+  title: string;
+  description: string;
+  severity: string;
+  status: string;
+  category: string;
+  detection_source: string;
+  mitre: string;
+  entities: string;
+  first_activity_at: number;
+  last_activity_at: number;
+  created_at: number;
+}
+
+export interface IncidentsTable {
+  id: string;
+  title: string;
+  status: string;
+  severity: string;
+  severity_rank: number;
+  alert_severity: string;
+  severity_override: string | null;
+  assignee: string | null;
+  classification: string | null;
+  determination: string | null;
+  tags: string;
+  system_tags: string;
+  resolution_note: string | null;
+  redirected_to: string | null;
+  alert_count: number;
+  entity_count: number;
+  mitre: string;
+  first_activity_at: number;
+  last_activity_at: number;
+  created_at: number;
+  updated_at: number;
+  version: number;
+}
+
+export interface IncidentEntitiesTable {
+  incident_id: string;
+  entity_key: string;
+  kind: string;
+  label: string;
+  evidence: string;
+  last_seen_at: number;
+}
+
+export interface AlertEntitiesTable {
+  alert_id: string;
+  entity_key: string;
+}
+
+export interface IncidentActivityTable {
+  id: string;
+  incident_id: string;
+  kind: string;
+  actor: string;
+  at: number;
+  text: string | null;
+  data: string;
+}
+
+export interface ActionsTable {
+  id: string;
+  type: string;
+  status: string;
+  source: string;
+  target_kind: string;
+  target_id: string;
+  target: string;
+  device_group_id: string | null;
+  params: string;
+  result: string | null;
+  error: string | null;
+  requested_by: string;
+  requested_by_id: string;
+  request_comment: string | null;
+  approval_reason: string;
+  decided_by: string | null;
+  decision_comment: string | null;
+  incident_id: string | null;
+  alert_id: string | null;
+  investigation_id: string | null;
+  undo_of: string | null;
+  undone_by: string | null;
+  attempts: number;
+  next_attempt_at: number | null;
+  claimed_by: string | null;
+  claimed_until: number | null;
+  approval_expires_at: number | null;
+  expires_at: number;
+  created_at: number;
+  updated_at: number;
+  version: number;
+}
+
+export interface ActionEventsTable {
+  id: string;
+  action_id: string;
+  at: number;
+  from_status: string | null;
+  to_status: string;
+  actor: string;
+  reason: string | null;
+}
+
+export interface DevicesTable {
+  id: string;
+  hostname: string;
+  os: string | null;
+  tags: string;
+  device_group_id: string;
+  first_seen_at: number;
+  last_seen_at: number;
+}
+
+export interface DeviceGroupsTable {
+  id: string;
+  name: string;
+  description: string;
+  rank: number;
+  rule: string;
+  automation_level: string;
+  built_in: number;
+  created_at: number;
+}
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  name: string;
+  role: string;
+  device_group_ids: string;
+  password_hash: string;
+  disabled: number;
+  created_at: number;
+  last_login_at: number | null;
+}
+
+export interface SessionsTable {
+  id: string;
+  token_hash: string;
+  user_id: string;
+  csrf_token: string | null;
+  kind: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  name: string;
+  token_hash: string;
+  role: string;
+  device_group_ids: string;
+  created_by: string;
+  created_at: number;
+  expires_at: number | null;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface AuditLogTable {
+  seq: number;
+  at: number;
+  actor: string;
+  event: string;
+  subject: string;
+  data: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+
+export interface MigrationMarker {
+  id: Generated<number>;
+}
+
+export interface Database {
+  alerts: AlertsTable;
+  alert_entities: AlertEntitiesTable;
+  incidents: IncidentsTable;
+  incident_entities: IncidentEntitiesTable;
+  incident_activity: IncidentActivityTable;
+  actions: ActionsTable;
+  action_events: ActionEventsTable;
+  devices: DevicesTable;
+  device_groups: DeviceGroupsTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  audit_log: AuditLogTable;
+  settings: SettingsTable;
+}

@@ -1,0 +1,38 @@
+import { openDatabase, type DatabaseConfig, type DatabaseHandle, type Db, type Dialect, type Tx } from './database.js';
+import { AccessRepo } from './repos/access.repo.js';
+import { ActionRepo } from './repos/action.repo.js';
+import { AuditRepo } from './repos/audit.repo.js';
+import { DeviceRepo } from './repos/device.repo.js';
+import { IncidentRepo } from './repos/incident.repo.js';
+import { SettingsRepo } from './repos/settings.repo.js';
+
+/** Everything the server persists, behind one handle. */
+export interface Store {
+  db: Db;
+  dialect: Dialect;
+  incidents: IncidentRepo;
+  actions: ActionRepo;
+  audit: AuditRepo;
+  devices: DeviceRepo;
+  access: AccessRepo;
+  settings: SettingsRepo;
+  /** Runs `fn` in one transaction: all of its writes land, or none do. */
+  transaction<T>(fn: (trx: Tx) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export async function createStore(config: DatabaseConfig): Promise<Store> {
+  const h: DatabaseHandle = await openDatabase(config);
+  return {
+    db: h.db,
+    dialect: h.dialect,
+    incidents: new IncidentRepo(h),
+    actions: new ActionRepo(h),
+    audit: new AuditRepo(h),
+    devices: new DeviceRepo(h),
+    access: new AccessRepo(h),
+    settings: new SettingsRepo(h),
+    transaction: (fn) => h.db.transaction().execute(fn),
+    close: () => h.close(),
+  };
+}
