@@ -188,5 +188,15 @@ export const OcsfDetectionFinding = Type.Object(
 );
 export type OcsfDetectionFinding = Static<typeof OcsfDetectionFinding>;
 
-export const OcsfBatchInput = Type.Union([OcsfDetectionFinding, Type.Array(OcsfDetectionFinding, { minItems: 1, maxItems: 5000 })]);
-export type OcsfBatchInput = Static<typeof OcsfBatchInput>;
+const ocsfArray = Type.Array(OcsfDetectionFinding, { minItems: 1, maxItems: 5000 });
+export type OcsfBatchInput = OcsfDetectionFinding | OcsfDetectionFinding[];
+/** One finding or an array of them; `if/then/else` so errors name the shape that was sent. */
+export const OcsfBatchInput = Type.Unsafe<OcsfBatchInput>({ if: { type: 'array' }, then: ocsfArray, else: OcsfDetectionFinding });
+
+export type AlertOrBatchInput = AlertInput | AlertBatchInput;
+/** One alert, or `{ alerts: [...] }`; `if/then/else` so errors name the shape that was sent. */
+export const AlertOrBatchInput = Type.Unsafe<AlertOrBatchInput>({
+  if: { type: 'object', required: ['alerts'] },
+  then: AlertBatchInput,
+  else: AlertInput,
+});

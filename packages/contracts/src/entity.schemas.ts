@@ -57,11 +57,18 @@ export const UrlEntity = Type.Object({ kind: Type.Literal('url'), url: S(4096) }
 export const DomainEntity = Type.Object({ kind: Type.Literal('domain'), name: S(255) }, o);
 
 /** Evidence an alert carries; `kind` selects the fields. */
-export const EntityInput = Type.Union(
-  [DeviceEntity, FileEntity, ProcessEntity, UserEntity, MailboxEntity, IpEntity, UrlEntity, DomainEntity],
-  { discriminator: { propertyName: 'kind' } },
-);
-export type EntityInput = Static<typeof EntityInput>;
+const entityUnion = Type.Union([DeviceEntity, FileEntity, ProcessEntity, UserEntity, MailboxEntity, IpEntity, UrlEntity, DomainEntity]);
+export type EntityInput = Static<typeof entityUnion>;
+/**
+ * Evidence an alert carries; `kind` selects the fields. Declared as a discriminated `oneOf` so a
+ * validator reports the problems of the chosen kind only, not of all eight.
+ */
+export const EntityInput = Type.Unsafe<EntityInput>({
+  type: 'object',
+  required: ['kind'],
+  discriminator: { propertyName: 'kind' },
+  oneOf: entityUnion.anyOf,
+});
 
 /** An entity as stored: its correlation key and label beside the evidence. */
 export const EntityView = Type.Object({

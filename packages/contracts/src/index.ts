@@ -14,6 +14,7 @@ export {
 export {
   AlertInput,
   AlertBatchInput,
+  AlertOrBatchInput,
   IngestResult,
   Alert,
   MitreTechnique,

@@ -1,7 +1,7 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import type { Permission } from '@quell/core';
 import { IdParams, Ok, Page } from './common.schemas.js';
-import { Alert, AlertBatchInput, AlertInput, IngestResult, OcsfBatchInput } from './alert.schemas.js';
+import { Alert, AlertOrBatchInput, IngestResult, OcsfBatchInput } from './alert.schemas.js';
 import {
   AttackStory,
   CommentInput,
@@ -73,7 +73,7 @@ export const ROUTES = {
   logout: r({ method: 'POST', url: '/api/auth/logout', summary: 'End this session', tag: 'auth', auth: 'authenticated', response: Ok }),
   me: r({ method: 'GET', url: '/api/auth/me', summary: 'Who am I', tag: 'auth', auth: 'authenticated', response: Me }),
 
-  ingestAlerts: r({ method: 'POST', url: '/api/alerts', summary: 'Ingest one alert or a batch ({alerts: [...]}) in Quell’s schema', tag: 'alerts', auth: 'alerts:ingest', body: Type.Union([AlertInput, AlertBatchInput]), response: IngestResult }),
+  ingestAlerts: r({ method: 'POST', url: '/api/alerts', summary: 'Ingest one alert or a batch ({alerts: [...]}) in Quell’s schema', tag: 'alerts', auth: 'alerts:ingest', body: AlertOrBatchInput, response: IngestResult }),
   ingestOcsf: r({ method: 'POST', url: '/api/alerts/ocsf', summary: 'Ingest OCSF Detection Findings (class 2004), one or an array', tag: 'alerts', auth: 'alerts:ingest', body: OcsfBatchInput, response: IngestResult }),
   getAlert: r({ method: 'GET', url: '/api/alerts/:id', summary: 'One alert', tag: 'alerts', auth: 'incidents:read', params: IdParams, response: Alert }),
 

@@ -1,0 +1,198 @@
+import type { Logger } from 'pino';
+import { actionDefinition, type ExecutorKind } from '@quell/core';
+import { toAction, type ActionRow, type Tx } from '@quell/store';
+import type { ActionService } from '../services/action.service.js';
+import type { ServiceContext } from '../services/context.js';
+import { TransientExecutorError, type ExecutorRegistry } from './executor.js';
+
+const SYSTEM = 'Quell';
+const BATCH = 50;
+
+export interface DispatcherOptions {
+  /** Attempts before a transient failure becomes final. Default 3. */
+  maxAttempts?: number;
+  /** First retry delay; doubles each attempt. Default 5 s. */
+  retryBaseMs?: number;
+  /** Identifies this server instance when claiming work. */
+  instanceId: string;
+}
+
+/**
+ * Moves actions through the timer-driven part of the lifecycle: approvals that time out (counted
+ * as rejected), queued actions whose TTL ran out, executors that overran their timeout, and queued
+ * actions handed to their executor with retries. Each step commits before the next is acted on.
+ */
+export class Dispatcher {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private readonly inflight = new Map<string, AbortController>();
+  private readonly maxAttempts: number;
+  private readonly retryBaseMs: number;
+
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly actions: ActionService,
+    private readonly registry: ExecutorRegistry,
+    private readonly opts: DispatcherOptions,
+    private readonly log: Logger = ctx.log,
+  ) {
+    this.maxAttempts = opts.maxAttempts ?? 3;
+    this.retryBaseMs = opts.retryBaseMs ?? 5000;
+  }
+
+  start(intervalMs: number): void {
+    this.timer = setInterval(() => this.wake(), intervalMs);
+    this.timer.unref();
+    this.wake();
+  }
+
+  get started(): boolean {
+    return this.timer !== null;
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    for (const c of this.inflight.values()) c.abort();
+    await this.running;
+  }
+
+  /** Runs a tick soon; ticks never overlap. */
+  wake(): void {
+    // Before start() (and in tests that drive ticks by hand) nothing runs behind the caller's back.
+    if (!this.timer) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.tick()
+      .catch((e: unknown) => this.log.error({ err: e }, 'dispatcher tick failed'))
+      .finally(() => {
+        this.running = null;
+        if (this.again && this.timer) {
+          this.again = false;
+          this.wake();
+        }
+      });
+  }
+
+  /** One pass over due work. Tests call it directly with an injected clock. */
+  async tick(): Promise<void> {
+    await this.timeOutApprovals();
+    await this.expireQueued();
+    await this.failOverdue();
+    await this.dispatchDue();
+  }
+
+  /** Waits for executions started by the last tick (tests). */
+  async settle(): Promise<void> {
+    await this.running;
+    while (this.pending.size) await Promise.all([...this.pending]);
+  }
+  private readonly pending = new Set<Promise<void>>();
+
+  private async timeOutApprovals(): Promise<void> {
+    const now = this.ctx.clock.now();
+    await this.ctx.store.transaction(async (trx) => {
+      for (const row of await this.ctx.store.actions.approvalsDue(trx, now, 500)) {
+        await this.actions.transition(trx, row, 'timed_out', SYSTEM, 'no decision before the approval timeout; counts as rejected');
+      }
+    });
+  }
+
+  private async expireQueued(): Promise<void> {
+    const now = this.ctx.clock.now();
+    await this.ctx.store.transaction(async (trx) => {
+      for (const row of await this.ctx.store.actions.queuedExpired(trx, now, 500)) {
+        await this.actions.transition(trx, row, 'expired', SYSTEM, row.error ? `expired: ${row.error}` : 'no executor took it before its TTL');
+      }
+    });
+  }
+
+  private async failOverdue(): Promise<void> {
+    const now = this.ctx.clock.now();
+    await this.ctx.store.transaction(async (trx) => {
+      for (const row of await this.ctx.store.actions.overdue(trx, now, 500)) {
+        if (this.inflight.has(row.id)) this.inflight.get(row.id)?.abort();
+        await this.retryOrFail(trx, row, `executor did not finish within ${actionDefinition(row.type).timeoutMs / 1000} s`, true);
+      }
+    });
+  }
+
+  private async dispatchDue(): Promise<void> {
+    const now = this.ctx.clock.now();
+    const claimed = await this.ctx.store.transaction(async (trx) => {
+      const out: ActionRow[] = [];
+      for (const row of await this.ctx.store.actions.dueForDispatch(trx, now, BATCH)) {
+        const def = actionDefinition(row.type);
+        const executor = this.registry.resolve(row.type, def.executors as readonly ExecutorKind[]);
+        if (!executor) {
+          const why = `no ${def.executors.join('/')} executor for ${def.id} is installed; it waits until one is or until it expires`;
+          if (row.error !== why) await this.ctx.store.actions.update(trx, row.id, row.version, { error: why, next_attempt_at: now + 60_000 });
+          continue;
+        }
+        out.push(
+          await this.actions.transition(trx, row, 'dispatched', SYSTEM, `handed to ${executor.name}`, {
+            attempts: row.attempts + 1,
+            claimedBy: this.opts.instanceId,
+            claimedUntil: now + def.timeoutMs,
+            error: null,
+          }),
+        );
+      }
+      return out;
+    });
+    for (const row of claimed) {
+      const p = this.execute(row).finally(() => this.pending.delete(p));
+      this.pending.add(p);
+    }
+  }
+
+  private async execute(row: ActionRow): Promise<void> {
+    const def = actionDefinition(row.type);
+    const executor = this.registry.resolve(row.type, def.executors as readonly ExecutorKind[]);
+    if (!executor) return;
+    const controller = new AbortController();
+    this.inflight.set(row.id, controller);
+    const timer = setTimeout(() => controller.abort(), def.timeoutMs);
+    try {
+      const result = await executor.execute(toAction(row), controller.signal);
+      await this.finish(row.id, async (trx, current) => {
+        await this.actions.transition(trx, current, 'succeeded', executor.name, 'executor reported success', { result, claimedUntil: null });
+      });
+    } catch (e) {
+      const transient = e instanceof TransientExecutorError || controller.signal.aborted;
+      const message = e instanceof Error ? e.message : String(e);
+      this.log.warn({ actionId: row.id, err: message, transient }, 'action execution failed');
+      await this.finish(row.id, (trx, current) => this.retryOrFail(trx, current, message, transient));
+    } finally {
+      clearTimeout(timer);
+      this.inflight.delete(row.id);
+    }
+  }
+
+  /** Applies an outcome unless the action moved on meanwhile (cancelled, or timed out by a tick). */
+  private async finish(id: string, apply: (trx: Tx, row: ActionRow) => Promise<void>): Promise<void> {
+    await this.ctx.store.transaction(async (trx) => {
+      const current = await this.ctx.store.actions.get(trx, id);
+      if (!current || (current.status !== 'dispatched' && current.status !== 'running')) return;
+      await apply(trx, current);
+    });
+  }
+
+  private async retryOrFail(trx: Tx, row: ActionRow, message: string, transient: boolean): Promise<void> {
+    const now = this.ctx.clock.now();
+    if (transient && row.attempts < this.maxAttempts && row.expires_at > now) {
+      const delay = this.retryBaseMs * 2 ** (row.attempts - 1);
+      await this.actions.transition(trx, row, 'queued', SYSTEM, `attempt ${row.attempts} failed (${message}); retrying`, {
+        error: message,
+        nextAttemptAt: now + delay,
+        claimedBy: null,
+        claimedUntil: null,
+      });
+    } else {
+      await this.actions.transition(trx, row, 'failed', SYSTEM, message, { error: message, claimedUntil: null });
+    }
+  }
+}

@@ -1,0 +1,61 @@
+import type { Action } from '@quell/contracts';
+import { NotSupportedError, type ExecutorKind } from '@quell/core';
+
+/** A failure the dispatcher may retry (the target was unreachable, busy, or timed out). */
+export class TransientExecutorError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TransientExecutorError';
+  }
+}
+
+/** Carries actions of some types out. Results must match the catalog entry's result schema. */
+export interface Executor {
+  readonly kind: ExecutorKind;
+  readonly name: string;
+  supports(type: string): boolean;
+  execute(action: Action, signal: AbortSignal): Promise<Record<string, unknown>>;
+}
+
+/** Shared flow: an executor declares its types; anything else fails with a typed "not supported". */
+export abstract class BaseExecutor implements Executor {
+  abstract readonly kind: ExecutorKind;
+  abstract readonly name: string;
+  protected abstract readonly types: readonly string[];
+
+  supports(type: string): boolean {
+    return this.types.includes(type);
+  }
+
+  execute(action: Action, signal: AbortSignal): Promise<Record<string, unknown>> {
+    if (!this.supports(action.type)) {
+      return Promise.reject(new NotSupportedError(`${this.name} cannot carry out ${action.type}.`, { type: action.type }));
+    }
+    return this.run(action, signal);
+  }
+
+  protected abstract run(action: Action, signal: AbortSignal): Promise<Record<string, unknown>>;
+}
+
+/** Resolves the executor for an action from the catalog's executor kinds, first match wins. */
+export class ExecutorRegistry {
+  private readonly executors: Executor[] = [];
+
+  register(e: Executor): this {
+    this.executors.push(e);
+    return this;
+  }
+
+  resolve(type: string, kinds: readonly ExecutorKind[]): Executor | null {
+    for (const kind of kinds) {
+      const e = this.executors.find((x) => x.kind === kind && x.supports(type));
+      if (e) return e;
+    }
+    return null;
+  }
+
+  /** Whether some executor can carry out `type` (shown in the catalog). */
+  available(type: string, kinds: readonly ExecutorKind[]): boolean {
+    return this.resolve(type, kinds) !== null;
+  }
+}

@@ -1,0 +1,17 @@
+export { loadConfig, ConfigError } from './config.js';
+export type { ServerConfig, ConfigOverrides } from './config.js';
+export { startServer, databaseConfig, VERSION } from './server.js';
+export type { RunningServer } from './server.js';
+export { buildApp } from './http/app.js';
+export type { AppDeps } from './http/app.js';
+export { createServices } from './services/services.js';
+export type { Services, ServiceOptions } from './services/services.js';
+export type { ServiceContext } from './services/context.js';
+export { ManualClock, systemClock, createIds } from './ports.js';
+export type { Clock, Ids } from './ports.js';
+export { demoAlerts, demoActions } from './demo/demo-data.js';
+export { seedDemo } from './demo/seed-demo.js';
+export { ocsfToAlert } from './services/ocsf.mapper.js';
+export { BaseExecutor, ExecutorRegistry, TransientExecutorError } from './engine/executor.js';
+export type { Executor } from './engine/executor.js';
+export { Dispatcher } from './engine/dispatcher.js';

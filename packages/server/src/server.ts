@@ -1,0 +1,78 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import pino from 'pino';
+import { createStore, type DatabaseConfig } from '@quell/store';
+import type { ServerConfig } from './config.js';
+import { buildApp } from './http/app.js';
+import { createIds, systemClock, type Clock } from './ports.js';
+import { createServices, type Services } from './services/services.js';
+import { seedDemo } from './demo/seed-demo.js';
+
+export const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+
+export interface RunningServer {
+  url: string;
+  services: Services;
+  close(): Promise<void>;
+  /** Set on the first start of an empty instance: print it once. */
+  firstAdmin: { email: string; password: string; generated: boolean } | null;
+}
+
+export function databaseConfig(config: Pick<ServerConfig, 'databaseUrl' | 'dataDir'>): DatabaseConfig {
+  return config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'sqlite', file: join(config.dataDir, 'quell.db') };
+}
+
+/** Finds the built console: QUELL_WEB_DIR, else the @quell/web package's dist beside this one. */
+function findWebDir(config: ServerConfig): string | null {
+  if (config.webDir) return config.webDir;
+  try {
+    const require = createRequire(import.meta.url);
+    const dir = join(dirname(require.resolve('@quell/web/package.json')), 'dist');
+    return existsSync(dir) ? dir : null;
+  } catch {
+    // @quell/web is optional at run time (an API-only install); the server says so at /.
+    return null;
+  }
+}
+
+/** Opens storage, wires services, serves HTTP and starts the dispatcher. */
+export async function startServer(config: ServerConfig, opts: { demo?: boolean; clock?: Clock } = {}): Promise<RunningServer> {
+  const log = pino({ level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]'] });
+  const store = await createStore(databaseConfig(config));
+  const clock = opts.clock ?? systemClock;
+  const services = createServices(
+    { store, clock, ids: createIds(clock), log },
+    { sessionHours: config.sessionHours, instanceId: `srv-${randomBytes(4).toString('hex')}` },
+  );
+  try {
+    await services.deviceGroups.ensureDefaults();
+    const firstAdmin = await services.access.bootstrapAdmin(config.adminEmail, config.adminPassword);
+    if (opts.demo) await seedDemo(services);
+    const app = await buildApp({
+      services,
+      version: VERSION,
+      logger: log,
+      secureCookies: config.secureCookies,
+      loginRateLimit: config.loginRateLimit,
+      webDir: findWebDir(config),
+    });
+    const address = await app.listen({ port: config.port, host: config.host });
+    services.dispatcher.start(config.dispatchIntervalMs);
+    const url = address.replace('[::1]', 'localhost').replace('0.0.0.0', '127.0.0.1');
+    return {
+      url,
+      services,
+      firstAdmin,
+      async close() {
+        await services.dispatcher.stop();
+        await app.close();
+        await store.close();
+      },
+    };
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+}
