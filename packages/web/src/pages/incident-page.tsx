@@ -1,0 +1,1 @@
+export function IncidentPage() { return null; }
