@@ -66,6 +66,7 @@ export function useComment(id: string) {
 export function useMerge(id: string) {
   const qc = useQueryClient();
   return useMutation({
+    meta: { quiet: true },
     mutationFn: (sourceIds: string[]) => call('mergeIncidents', { params: { id }, body: { sourceIds } }),
     onSuccess: (updated) => {
       qc.setQueryData(incidentKeys.one(id), updated);
