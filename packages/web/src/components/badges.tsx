@@ -20,10 +20,12 @@ const ACTION_STATUS_COLOR: Record<ActionStatus, string> = {
 };
 
 type Extra = Omit<BadgeProps, 'color' | 'children'> & { 'data-testid'?: string };
+// Badges in narrow table cells must not shrink to an ellipsis ("ACT…").
+const noShrink = { minWidth: 'max-content' } as const;
 
 export function SeverityBadge({ severity, ...p }: { severity: Severity } & Extra) {
   return (
-    <Badge color={SEVERITY_COLOR[severity]} variant="filled" {...p}>
+    <Badge color={SEVERITY_COLOR[severity]} variant="filled" style={noShrink} {...p}>
       {severity}
     </Badge>
   );
@@ -31,7 +33,7 @@ export function SeverityBadge({ severity, ...p }: { severity: Severity } & Extra
 
 export function IncidentStatusBadge({ status, ...p }: { status: IncidentStatus } & Extra) {
   return (
-    <Badge color={INCIDENT_STATUS_COLOR[status]} variant="light" {...p}>
+    <Badge color={INCIDENT_STATUS_COLOR[status]} variant="light" style={noShrink} {...p}>
       {humanize(status)}
     </Badge>
   );
@@ -39,7 +41,7 @@ export function IncidentStatusBadge({ status, ...p }: { status: IncidentStatus }
 
 export function ActionStatusBadge({ status, ...p }: { status: ActionStatus } & Extra) {
   return (
-    <Badge color={ACTION_STATUS_COLOR[status]} variant="light" data-status={status} {...p}>
+    <Badge color={ACTION_STATUS_COLOR[status]} variant="light" data-status={status} style={noShrink} {...p}>
       {humanize(status)}
     </Badge>
   );
@@ -49,7 +51,7 @@ export function ActionStatusBadge({ status, ...p }: { status: ActionStatus } & E
 export function PolicyBadge({ status, ...p }: { status: PolicyStatus | null } & Extra) {
   if (!status) return null;
   return (
-    <Badge color={status === 'active' ? 'grape' : 'gray'} variant="outline" {...p}>
+    <Badge color={status === 'active' ? 'grape' : 'gray'} variant="outline" style={noShrink} {...p}>
       policy {status}
     </Badge>
   );
@@ -59,12 +61,12 @@ export function TagBadges({ tags, system = [] }: { tags: readonly string[]; syst
   return (
     <>
       {system.map((t) => (
-        <Badge key={`s:${t}`} size="sm" variant="dot" color="gray" mr={4}>
+        <Badge key={`s:${t}`} size="sm" variant="dot" color="gray" mr={4} tt="none">
           {t}
         </Badge>
       ))}
       {tags.map((t) => (
-        <Badge key={t} size="sm" variant="outline" mr={4}>
+        <Badge key={t} size="sm" variant="outline" mr={4} tt="none">
           {t}
         </Badge>
       ))}

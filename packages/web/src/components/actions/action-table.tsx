@@ -52,15 +52,14 @@ export function ActionTable({ rows, selected, onSelect, showIncident = true }: P
                 </Tooltip>
               </Table.Td>
               <Table.Td>
-                <Text size="sm" fw={500}>
+                <Text size="sm" fw={500} style={{ whiteSpace: 'nowrap' }}>
                   {a.title}
-                </Text>
-                <Text size="xs" c="dimmed" className="mono">
-                  {a.id}
                 </Text>
               </Table.Td>
               <Table.Td>
-                <Text size="sm">{a.target.label ?? a.target.id}</Text>
+                <Text size="sm" maw={240} truncate="end" title={a.target.id}>
+                  {a.target.label ?? a.target.id}
+                </Text>
                 <Text size="xs" c="dimmed">
                   {a.target.kind}
                   {a.target.deviceHostname ? ` on ${a.target.deviceHostname}` : ''}
