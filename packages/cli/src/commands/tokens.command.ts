@@ -1,5 +1,4 @@
-import type { Command } from 'commander';
-import { Option } from 'commander';
+import { Option, type Command } from 'commander';
 import type { ApiToken } from '@quell/contracts';
 import { ROLES } from '@quell/core';
 import { clientFor } from '../api.js';
