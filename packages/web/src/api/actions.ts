@@ -53,6 +53,7 @@ const BULK_OP = { approve: 'bulkApprove', reject: 'bulkReject', undo: 'bulkUndo'
 export function useDecide() {
   const done = useInvalidateActions();
   return useMutation({
+    meta: { quiet: true },
     mutationFn: ({ id, decision, comment }: { id: string; decision: Decision; comment?: string }) => {
       if (decision === 'reject') {
         if (!comment) throw new Error('Rejecting needs a comment saying why.');
@@ -68,6 +69,7 @@ export function useDecide() {
 export function useBulkDecide() {
   const done = useInvalidateActions();
   return useMutation({
+    meta: { quiet: true },
     mutationFn: ({ ids, decision, comment }: { ids: string[]; decision: keyof typeof BULK_OP; comment?: string }) =>
       call(BULK_OP[decision], { body: { ids, ...(comment ? { comment } : {}) } }),
     onSuccess: done,

@@ -42,7 +42,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       const session = await call('login', { body: { email, password, mode: 'cookie' } });
       setCsrfToken(session.csrfToken);
       qc.removeQueries({ predicate: (q) => q.queryKey[0] !== ME_KEY[0] });
-      await qc.fetchQuery({ queryKey: ME_KEY, queryFn: fetchMe });
+      // staleTime 0: the cached "logged out" answer must not be reused.
+      await qc.fetchQuery({ queryKey: ME_KEY, queryFn: fetchMe, staleTime: 0 });
     },
     async logout() {
       try {

@@ -76,7 +76,7 @@ export function AttackStoryGraph({ story, onSelect }: { story: AttackStory; onSe
       container: ref.current,
       elements: elements(story),
       style: STYLE,
-      layout: { name: 'cose', animate: false, padding: 30, nodeRepulsion: () => 400_000, idealEdgeLength: () => 110, nodeOverlap: 40, gravity: 0.25, randomize: false },
+      layout: { name: 'cose', animate: false, padding: 30, nodeRepulsion: () => 60_000, idealEdgeLength: () => 70, nodeOverlap: 20, gravity: 0.4, randomize: false },
       minZoom: 0.2,
       maxZoom: 3,
     });

@@ -48,7 +48,9 @@ export function ActionTable({ rows, selected, onSelect, showIncident = true }: P
               )}
               <Table.Td>
                 <Tooltip label={fmtTime(a.createdAt)}>
-                  <Text size="sm">{relTime(a.createdAt)}</Text>
+                  <Text size="sm" style={{ whiteSpace: 'nowrap' }}>
+                    {relTime(a.createdAt)}
+                  </Text>
                 </Tooltip>
               </Table.Td>
               <Table.Td>
