@@ -43,7 +43,11 @@ function parseJson(raw: string, bad: (what: string) => Error): unknown {
  * The `params` of an action request from `--params-json` and then `--param k=v` (which win), each
  * value typed by the catalog's parameter schema so `--param timeoutSeconds=30` sends a number.
  */
-export function buildParams(type: string, pairs: readonly string[], json: string | undefined): Record<string, unknown> {
+export function buildParams(
+  type: string,
+  pairs: readonly string[],
+  json: string | undefined,
+): Record<string, unknown> {
   const def = actionDefinition(type);
   let params: Record<string, unknown> = {};
   if (json !== undefined) {

@@ -65,7 +65,8 @@ export function parseAlerts(text: string, source: string): ParsedAlerts {
     return classify(docs.map((value, i) => ({ where: `alert #${i + 1}`, value })));
   }
   const lines = trimmed.split(/\r?\n/);
-  if (lines.length < 2) throw new CliError(`${source} is not valid JSON: ${wholeError.message}`, 'QUELL_E_INPUT');
+  if (lines.length < 2)
+    throw new CliError(`${source} is not valid JSON: ${wholeError.message}`, 'QUELL_E_INPUT');
   // More than one line that is not one document: NDJSON, one document per line.
   const items: Array<{ where: string; value: unknown }> = [];
   lines.forEach((line, i) => {
@@ -80,7 +81,9 @@ export function parseAlerts(text: string, source: string): ParsedAlerts {
       );
     }
     const docs = flatten(doc);
-    docs.forEach((value, j) => items.push({ where: docs.length > 1 ? `line ${i + 1} alert #${j + 1}` : `line ${i + 1}`, value }));
+    docs.forEach((value, j) =>
+      items.push({ where: docs.length > 1 ? `line ${i + 1} alert #${j + 1}` : `line ${i + 1}`, value }),
+    );
   });
   return classify(items);
 }

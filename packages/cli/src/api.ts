@@ -1,5 +1,11 @@
 import type { Command } from 'commander';
-import { createClient, type CallInput, type CallOutput, type OperationId, type QuellClient } from '@quell/contracts';
+import {
+  createClient,
+  type CallInput,
+  type CallOutput,
+  type OperationId,
+  type QuellClient,
+} from '@quell/contracts';
 import { configPath, readLogin } from './config-file.js';
 import { CliError } from './errors.js';
 
@@ -9,7 +15,8 @@ export function currentServerUrl(): string | undefined {
   return lastUrl;
 }
 
-type Args<Op extends OperationId> = {} extends CallInput<Op> ? [input?: CallInput<Op>] : [input: CallInput<Op>];
+type Args<Op extends OperationId> =
+  {} extends CallInput<Op> ? [input?: CallInput<Op>] : [input: CallInput<Op>];
 
 /** The API as commands see it: one typed `call` per operation id of the route table. */
 export interface Api {
@@ -21,7 +28,8 @@ function wrap(client: QuellClient): Api {
   // (TS2589); this keeps the per-operation input and output types with a simpler signature.
   const untyped = client.call as unknown as (op: OperationId, input: unknown) => Promise<unknown>;
   return {
-    call: async <Op extends OperationId>(op: Op, ...args: NoInfer<Args<Op>>) => (await untyped(op, args[0] ?? {})) as CallOutput<Op>,
+    call: async <Op extends OperationId>(op: Op, ...args: NoInfer<Args<Op>>) =>
+      (await untyped(op, args[0] ?? {})) as CallOutput<Op>,
   };
 }
 

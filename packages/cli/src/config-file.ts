@@ -34,11 +34,17 @@ export async function readLogin(path = configPath()): Promise<StoredLogin | null
   try {
     data = JSON.parse(text);
   } catch {
-    throw new CliError(`${path} is not valid JSON; delete it and run \`quell login\` again`, 'QUELL_E_CONFIG');
+    throw new CliError(
+      `${path} is not valid JSON; delete it and run \`quell login\` again`,
+      'QUELL_E_CONFIG',
+    );
   }
   const d = data as Partial<StoredLogin> | null;
   if (!d || typeof d.url !== 'string' || typeof d.token !== 'string') {
-    throw new CliError(`${path} lacks "url" and "token"; delete it and run \`quell login\` again`, 'QUELL_E_CONFIG');
+    throw new CliError(
+      `${path} lacks "url" and "token"; delete it and run \`quell login\` again`,
+      'QUELL_E_CONFIG',
+    );
   }
   return { url: d.url, token: d.token, ...(typeof d.email === 'string' && { email: d.email }) };
 }

@@ -25,7 +25,19 @@ describe('quell actions', () => {
   let second: (args: string[]) => Promise<CliResult>;
 
   const request = async (host: string, extra: string[] = []) =>
-    json<Action>(await t.run(['actions', 'request', 'isolate_device', '--target', host, '--comment', 'contain', '--json', ...extra]));
+    json<Action>(
+      await t.run([
+        'actions',
+        'request',
+        'isolate_device',
+        '--target',
+        host,
+        '--comment',
+        'contain',
+        '--json',
+        ...extra,
+      ]),
+    );
   const show = async (id: string) => json<ActionDetail>(await t.run(['actions', 'show', id, '--json']));
   const until = async (id: string, status: string) => {
     for (let i = 0; i < 100; i += 1) {
@@ -40,7 +52,9 @@ describe('quell actions', () => {
     t = await startTestServer();
     t.server.services.executors.register(new InstantIsolation());
     expect((await t.run(['settings', 'set', '--two-person-rule', 'on'])).code).toBe(0);
-    const token = json<ApiTokenCreated>(await t.run(['tokens', 'create', '--name', 'second-pair-of-eyes', '--role', 'responder', '--json']));
+    const token = json<ApiTokenCreated>(
+      await t.run(['tokens', 'create', '--name', 'second-pair-of-eyes', '--role', 'responder', '--json']),
+    );
     second = (args) => t.runBare(args, { env: { QUELL_URL: t.url, QUELL_TOKEN: token.secret } });
   });
   afterAll(async () => {
@@ -48,34 +62,68 @@ describe('quell actions', () => {
   });
 
   it('requests an action that waits for a second person, who approves it; then it runs and can be undone', async () => {
-    const readable = await t.run(['actions', 'request', 'isolate_device', '--target', 'fs01.example', '--param', 'mode=full']);
+    const readable = await t.run([
+      'actions',
+      'request',
+      'isolate_device',
+      '--target',
+      'fs01.example',
+      '--param',
+      'mode=full',
+    ]);
     expect(readable.code).toBe(0);
-    expect(readable.stdout).toMatch(/^action (action_\S+) isolate_device on device:fs01\.example: pending_approval\n/);
+    expect(readable.stdout).toMatch(
+      /^action (action_\S+) isolate_device on device:fs01\.example: pending_approval\n/,
+    );
     expect(readable.stdout).toContain('two-person rule');
     const id = /^action (action_\S+)/.exec(readable.stdout)![1]!;
 
     const own = await t.run(['actions', 'approve', id]);
     expect(own.code).toBe(1);
-    expect(own.stderr).toMatch(/must be approved by someone other than its requester.*\(QUELL_E_NOT_ALLOWED\)/);
+    expect(own.stderr).toMatch(
+      /must be approved by someone other than its requester.*\(QUELL_E_NOT_ALLOWED\)/,
+    );
 
     const approved = await second(['actions', 'approve', id, '--comment', 'confirmed ransomware']);
     expect(approved.code).toBe(0);
     expect(approved.stdout).toContain('approved 1 action');
     const done = await until(id, 'succeeded');
-    expect(done.timeline.map((e) => e.to)).toEqual(['pending_approval', 'approved', 'queued', 'dispatched', 'succeeded']);
-    expect(done).toMatchObject({ decidedBy: 'token:second-pair-of-eyes', decisionComment: 'confirmed ransomware', policyStatus: 'active' });
+    expect(done.timeline.map((e) => e.to)).toEqual([
+      'pending_approval',
+      'approved',
+      'queued',
+      'dispatched',
+      'succeeded',
+    ]);
+    expect(done).toMatchObject({
+      decidedBy: 'token:second-pair-of-eyes',
+      decisionComment: 'confirmed ransomware',
+      policyStatus: 'active',
+    });
 
     const timeline = await t.run(['actions', 'show', id]);
     expect(timeline.stdout).toMatch(/pending_approval +│ approved +│ token:second-pair-of-eyes/);
 
     const undo = json<Action>(await t.run(['actions', 'undo', id, '--comment', 'false alarm', '--json']));
-    expect(undo).toMatchObject({ type: 'release_device', undoOf: id, target: { kind: 'device', id: 'fs01.example' } });
+    expect(undo).toMatchObject({
+      type: 'release_device',
+      undoOf: id,
+      target: { kind: 'device', id: 'fs01.example' },
+    });
     expect((await show(id)).undoneBy).toBe(undo.id);
   });
 
   it('approves several actions at once and rejects others with a comment', async () => {
-    const [a, b, c] = [await request('ws01.example'), await request('ws02.example'), await request('ws03.example')];
-    expect([a.status, b.status, c.status]).toEqual(['pending_approval', 'pending_approval', 'pending_approval']);
+    const [a, b, c] = [
+      await request('ws01.example'),
+      await request('ws02.example'),
+      await request('ws03.example'),
+    ];
+    expect([a.status, b.status, c.status]).toEqual([
+      'pending_approval',
+      'pending_approval',
+      'pending_approval',
+    ]);
 
     const bulk = await second(['actions', 'approve', a.id, b.id]);
     expect(bulk.code).toBe(0);
@@ -102,7 +150,9 @@ describe('quell actions', () => {
   it('refuses an unknown action type before sending anything, pointing at the catalog', async () => {
     const r = await t.run(['actions', 'request', 'nuke_everything', '--target', 'fs01.example']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe('error: unknown action type "nuke_everything"; run `quell actions types` to list them (QUELL_E_INPUT)\n');
+    expect(r.stderr).toBe(
+      'error: unknown action type "nuke_everything"; run `quell actions types` to list them (QUELL_E_INPUT)\n',
+    );
     const types = await t.run(['actions', 'types']);
     expect(types.stdout).toContain('isolate_device');
     expect(types.stdout).toContain('release_device');
@@ -120,9 +170,13 @@ describe('quell actions', () => {
   });
 
   it('lists pending and past actions with filters', async () => {
-    const pending = json<Page<Action>>(await t.run(['actions', 'list', '--view', 'pending', '--status', 'pending_approval', '--json']));
+    const pending = json<Page<Action>>(
+      await t.run(['actions', 'list', '--view', 'pending', '--status', 'pending_approval', '--json']),
+    );
     expect(pending.items.every((a) => a.status === 'pending_approval')).toBe(true);
-    const forHost = json<Page<Action>>(await t.run(['actions', 'list', '--view', 'all', '--entity', 'fs01.example', '--json']));
+    const forHost = json<Page<Action>>(
+      await t.run(['actions', 'list', '--view', 'all', '--entity', 'fs01.example', '--json']),
+    );
     expect(forHost.items.map((a) => a.type).sort()).toEqual(['isolate_device', 'release_device']);
     const table = await t.run(['actions', 'list', '--view', 'all', '--type', 'release_device']);
     expect(table.stdout).toMatch(/release_device +│ device:fs01\.example/);

@@ -14,7 +14,8 @@ describe('quell alerts ingest and quell incidents', () => {
     writeFileSync(path, raw ? String(content) : JSON.stringify(content));
     return path;
   };
-  const incidents = async (q: string) => json<Page<IncidentSummary>>(await t.run(['incidents', 'list', '--json', '--q', q])).items;
+  const incidents = async (q: string) =>
+    json<Page<IncidentSummary>>(await t.run(['incidents', 'list', '--json', '--q', q])).items;
 
   beforeAll(async () => {
     t = await startTestServer();
@@ -24,10 +25,12 @@ describe('quell alerts ingest and quell incidents', () => {
   });
 
   it('creates incidents from a file of alerts and counts a re-sent file as duplicates', async () => {
-    const path = file([alert(1, { title: 'Ransom note on fs01' }), alert(2, { title: 'Ransom rename on fs01' })].map((a) => ({
-      ...a,
-      entities: [{ kind: 'device', hostname: 'fs01.example' }],
-    })));
+    const path = file(
+      [alert(1, { title: 'Ransom note on fs01' }), alert(2, { title: 'Ransom rename on fs01' })].map((a) => ({
+        ...a,
+        entities: [{ kind: 'device', hostname: 'fs01.example' }],
+      })),
+    );
     const first = await t.run(['alerts', 'ingest', path]);
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('2 alerts: 2 created, 0 duplicate');
@@ -50,7 +53,11 @@ describe('quell alerts ingest and quell incidents', () => {
       metadata: { product: { name: 'sensor' } },
       device: { hostname: 'dc01.example' },
     };
-    const ndjson = [JSON.stringify({ alerts: [alert(10, { title: 'NDJSON batch alert' })] }), JSON.stringify(ocsf), ''].join('\n');
+    const ndjson = [
+      JSON.stringify({ alerts: [alert(10, { title: 'NDJSON batch alert' })] }),
+      JSON.stringify(ocsf),
+      '',
+    ].join('\n');
     const r = await t.run(['alerts', 'ingest', '-', '--json'], { input: ndjson });
     const { results } = json<IngestResult>(r);
     expect(results).toHaveLength(2);
@@ -61,20 +68,30 @@ describe('quell alerts ingest and quell incidents', () => {
 
   it('names the alert and the field when an alert is invalid, and ingests nothing of its batch', async () => {
     const { title: _dropped, ...untitled } = alert(21);
-    const r = await t.run(['alerts', 'ingest', file([alert(20, { title: 'Valid alert before a bad one' }), untitled])]);
+    const r = await t.run([
+      'alerts',
+      'ingest',
+      file([alert(20, { title: 'Valid alert before a bad one' }), untitled]),
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('error: Invalid alert: alert #2 is missing "title". (QUELL_E_INPUT)\n');
     expect(await incidents('Valid alert before a bad one')).toEqual([]);
 
     const badSeverity = await t.run(['alerts', 'ingest', file([alert(22, { severity: 'apocalyptic' })])]);
-    expect(badSeverity.stderr).toContain('alert #1, field severity must be one of: informational, low, medium, high');
+    expect(badSeverity.stderr).toContain(
+      'alert #1, field severity must be one of: informational, low, medium, high',
+    );
   });
 
   it.each([
     ['text that is not JSON', 'not json at all', /input-\d+\.json is not valid JSON/],
     ['an empty file', '', /is empty/],
     ['a bad NDJSON line', `${JSON.stringify(alert(30))}\n{oops\n`, /line 2 is not valid JSON/],
-    ['an OCSF class other than 2004', JSON.stringify({ class_uid: 3002 }), /alert #1 is OCSF class 3002; only Detection Findings/],
+    [
+      'an OCSF class other than 2004',
+      JSON.stringify({ class_uid: 3002 }),
+      /alert #1 is OCSF class 3002; only Detection Findings/,
+    ],
   ])('refuses %s before sending anything', async (_what, content, message) => {
     const r = await t.run(['alerts', 'ingest', file(content, true)]);
     expect(r.code).toBe(1);
@@ -84,7 +101,9 @@ describe('quell alerts ingest and quell incidents', () => {
 
   it('sends large files in batches of at most 1000 alerts', async () => {
     const spy = vi.spyOn(t.server.services.ingest, 'ingest');
-    const many = Array.from({ length: 2001 }, (_, i) => alert(1000 + i, { title: `Bulk alert ${i}`, entities: [{ kind: 'device', hostname: 'bulk.example' }] }));
+    const many = Array.from({ length: 2001 }, (_, i) =>
+      alert(1000 + i, { title: `Bulk alert ${i}`, entities: [{ kind: 'device', hostname: 'bulk.example' }] }),
+    );
     const r = await t.run(['alerts', 'ingest', file(many)], { timeoutMs: 120_000 });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('2001 alerts: 2001 created, 0 duplicate');
@@ -93,7 +112,11 @@ describe('quell alerts ingest and quell incidents', () => {
   });
 
   it('lists incidents as JSON and as a table, filtered', async () => {
-    await t.run(['alerts', 'ingest', file([alert(40, { title: 'High severity listing check', severity: 'high' })])]);
+    await t.run([
+      'alerts',
+      'ingest',
+      file([alert(40, { title: 'High severity listing check', severity: 'high' })]),
+    ]);
     const table = await t.run(['incidents', 'list', '--severity', 'high', '--q', 'listing check']);
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/ID +│ SEVERITY +│ STATUS/);
@@ -115,21 +138,44 @@ describe('quell alerts ingest and quell incidents', () => {
     await t.run(['incidents', 'assign', id, '--none']);
     expect((await show()).assignee).toBeNull();
     const twoWays = await t.run(['incidents', 'assign', id, 'bob@example.com', '--me']);
-    expect([twoWays.code, twoWays.stderr]).toEqual([1, 'error: give exactly one of: an email, --me, --none (QUELL_E_INPUT)\n']);
+    expect([twoWays.code, twoWays.stderr]).toEqual([
+      1,
+      'error: give exactly one of: an email, --me, --none (QUELL_E_INPUT)\n',
+    ]);
 
     expect((await t.run(['incidents', 'comment', id, 'Looked at the process tree'])).code).toBe(0);
     await t.run(['incidents', 'tag', id, '--add', 'finance', '--add', 'vip']);
     await t.run(['incidents', 'tag', id, '--remove', 'vip']);
     expect((await show()).tags).toEqual(['finance']);
 
-    await t.run(['incidents', 'classify', id, '--classification', 'true_positive', '--determination', 'malware']);
-    const mismatch = await t.run(['incidents', 'classify', id, '--classification', 'false_positive', '--determination', 'malware']);
+    await t.run([
+      'incidents',
+      'classify',
+      id,
+      '--classification',
+      'true_positive',
+      '--determination',
+      'malware',
+    ]);
+    const mismatch = await t.run([
+      'incidents',
+      'classify',
+      id,
+      '--classification',
+      'false_positive',
+      '--determination',
+      'malware',
+    ]);
     expect(mismatch.code).toBe(1);
     expect(mismatch.stderr).toContain('"malware" is not a determination of false_positive');
 
     const resolved = await t.run(['incidents', 'resolve', id, '--note', 'Reimaged the host']);
     expect(resolved.stdout).toContain(`incident ${id} resolved`);
-    expect(await show()).toMatchObject({ status: 'resolved', resolutionNote: 'Reimaged the host', classification: 'true_positive' });
+    expect(await show()).toMatchObject({
+      status: 'resolved',
+      resolutionNote: 'Reimaged the host',
+      classification: 'true_positive',
+    });
     expect((await t.run(['incidents', 'reopen', id])).code).toBe(0);
     expect((await show()).status).toBe('active');
     const again = await t.run(['incidents', 'reopen', id]);
@@ -146,20 +192,31 @@ describe('quell alerts ingest and quell incidents', () => {
     // Another analyst's edit landing between our read and our write looks like this to the API.
     const spy = vi
       .spyOn(t.server.services.incidents, 'patch')
-      .mockRejectedValueOnce(new ConflictError(`Incident ${inc!.id} was changed by someone else`, { version: inc!.version + 1 }));
+      .mockRejectedValueOnce(
+        new ConflictError(`Incident ${inc!.id} was changed by someone else`, { version: inc!.version + 1 }),
+      );
     const r = await t.run(['incidents', 'assign', inc!.id, '--me']);
     spy.mockRestore();
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`error: incident ${inc!.id} changed meanwhile (someone else edited it); run the command again (QUELL_E_CONFLICT)\n`);
+    expect(r.stderr).toBe(
+      `error: incident ${inc!.id} changed meanwhile (someone else edited it); run the command again (QUELL_E_CONFLICT)\n`,
+    );
   });
 
   it('merges incidents and shows the attack story graph', async () => {
-    await t.run(['alerts', 'ingest', file([alert(70, { title: 'Merge target' }), alert(71, { title: 'Merge source' })])]);
+    await t.run([
+      'alerts',
+      'ingest',
+      file([alert(70, { title: 'Merge target' }), alert(71, { title: 'Merge source' })]),
+    ]);
     const [target] = await incidents('Merge target');
     const [source] = await incidents('Merge source');
     const merged = await t.run(['incidents', 'merge', target!.id, source!.id]);
     expect(merged.code).toBe(0);
-    expect(json<Incident>(await t.run(['incidents', 'show', source!.id, '--json']))).toMatchObject({ status: 'redirected', redirectedTo: target!.id });
+    expect(json<Incident>(await t.run(['incidents', 'show', source!.id, '--json']))).toMatchObject({
+      status: 'redirected',
+      redirectedTo: target!.id,
+    });
     expect(json<Incident>(await t.run(['incidents', 'show', target!.id, '--json'])).alertCount).toBe(2);
     const graph = await t.run(['incidents', 'graph', target!.id]);
     expect(graph.stdout).toContain('host70.example');

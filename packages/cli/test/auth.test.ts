@@ -15,9 +15,12 @@ describe('quell login, logout and connection settings', () => {
 
   it('stores the server and a token in a file only its owner can read, and later commands use it', async () => {
     const config = join(t.dir, 'login-1.json');
-    const login = await t.runBare(['login', '--url', t.url, '--email', ADMIN.email, '--password', ADMIN.password], {
-      env: { QUELL_CONFIG: config },
-    });
+    const login = await t.runBare(
+      ['login', '--url', t.url, '--email', ADMIN.email, '--password', ADMIN.password],
+      {
+        env: { QUELL_CONFIG: config },
+      },
+    );
     expect(login.code).toBe(0);
     expect(login.stdout).toContain(`logged in to ${t.url} as ${ADMIN.email} (admin)`);
     const stored = JSON.parse(readFileSync(config, 'utf8')) as { url: string; token: string };
@@ -31,17 +34,23 @@ describe('quell login, logout and connection settings', () => {
 
   it('keeps the login under XDG_CONFIG_HOME when QUELL_CONFIG is not set', async () => {
     const xdg = join(t.dir, 'xdg');
-    const login = await t.runBare(['login', '--url', t.url, '--email', ADMIN.email, '--password', ADMIN.password], {
-      env: { XDG_CONFIG_HOME: xdg },
-    });
+    const login = await t.runBare(
+      ['login', '--url', t.url, '--email', ADMIN.email, '--password', ADMIN.password],
+      {
+        env: { XDG_CONFIG_HOME: xdg },
+      },
+    );
     expect(login.code).toBe(0);
     expect(existsSync(join(xdg, 'quell', 'cli.json'))).toBe(true);
   });
 
   it('refuses a wrong password with the API’s message and code', async () => {
-    const r = await t.runBare(['login', '--url', t.url, '--email', ADMIN.email, '--password', 'not-the-password'], {
-      env: { QUELL_CONFIG: join(t.dir, 'login-bad.json') },
-    });
+    const r = await t.runBare(
+      ['login', '--url', t.url, '--email', ADMIN.email, '--password', 'not-the-password'],
+      {
+        env: { QUELL_CONFIG: join(t.dir, 'login-bad.json') },
+      },
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^error: .+ \(QUELL_E_UNAUTHENTICATED\)\n$/);
     expect(existsSync(join(t.dir, 'login-bad.json'))).toBe(false);
@@ -59,14 +68,18 @@ describe('quell login, logout and connection settings', () => {
       env: { QUELL_CONFIG: config, QUELL_URL: t.url, QUELL_TOKEN: t.adminToken },
     });
     expect(r.code).toBe(0);
-    const bad = await t.runBare(['incidents', 'list'], { env: { QUELL_URL: t.url, QUELL_TOKEN: 'qs_not-a-real-token' } });
+    const bad = await t.runBare(['incidents', 'list'], {
+      env: { QUELL_URL: t.url, QUELL_TOKEN: 'qs_not-a-real-token' },
+    });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('(QUELL_E_UNAUTHENTICATED)');
   });
 
   it('logout ends the session on the server and forgets the stored login', async () => {
     const config = join(t.dir, 'login-2.json');
-    await t.runBare(['login', '--url', t.url, '--email', ADMIN.email, '--password', ADMIN.password], { env: { QUELL_CONFIG: config } });
+    await t.runBare(['login', '--url', t.url, '--email', ADMIN.email, '--password', ADMIN.password], {
+      env: { QUELL_CONFIG: config },
+    });
     const { token } = JSON.parse(readFileSync(config, 'utf8')) as { token: string };
     const out = await t.runBare(['logout'], { env: { QUELL_CONFIG: config } });
     expect(out.code).toBe(0);
@@ -78,14 +91,21 @@ describe('quell login, logout and connection settings', () => {
   });
 
   it('says the server cannot be reached instead of printing a stack trace', async () => {
-    const r = await t.runBare(['incidents', 'list'], { env: { QUELL_URL: 'http://127.0.0.1:1', QUELL_TOKEN: 'x' } });
+    const r = await t.runBare(['incidents', 'list'], {
+      env: { QUELL_URL: 'http://127.0.0.1:1', QUELL_TOKEN: 'x' },
+    });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^error: cannot reach the Quell server at http:\/\/127\.0\.0\.1:1 .*\(QUELL_E_UNREACHABLE\)\n$/);
+    expect(r.stderr).toMatch(
+      /^error: cannot reach the Quell server at http:\/\/127\.0\.0\.1:1 .*\(QUELL_E_UNREACHABLE\)\n$/,
+    );
   });
 
   it.each([
     [['incidents', 'list', '--bogus'], "unknown option '--bogus'"],
-    [['incidents', 'list', '--status', 'sleeping'], 'Allowed choices are active, in_progress, resolved, redirected'],
+    [
+      ['incidents', 'list', '--status', 'sleeping'],
+      'Allowed choices are active, in_progress, resolved, redirected',
+    ],
     [['incidents', 'list', '--limit', 'lots'], 'must be a whole number from 1 to 500'],
     [['incidents', 'frobnicate'], "unknown command 'frobnicate'"],
     [['actions', 'reject', 'action_x'], "required option '--comment <text>' not specified"],

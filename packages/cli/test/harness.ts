@@ -37,7 +37,8 @@ export async function buildCli(): Promise<void> {
       break;
     } catch {
       // A lock left by a crashed run must not block forever.
-      if (Date.now() - statSync(LOCK, { throwIfNoEntry: false })!.mtimeMs > 120_000) rmSync(LOCK, { recursive: true, force: true });
+      if (Date.now() - statSync(LOCK, { throwIfNoEntry: false })!.mtimeMs > 120_000)
+        rmSync(LOCK, { recursive: true, force: true });
       if (waited > 180_000) throw new Error(`waited 3 minutes for ${LOCK}`);
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -59,7 +60,11 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv, opts: RunOptions 
     else childEnv[k] = v;
   }
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: ROOT,
+      env: childEnv,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -109,10 +114,13 @@ export async function startTestServer(): Promise<TestServer> {
   mkdirSync(home);
   const base = cleanEnv(home);
   const adminConfig = join(dir, 'admin-cli.json');
-  const login = await runCli(['login', '--url', server.url, '--email', ADMIN.email, '--password', ADMIN.password], {
-    ...base,
-    QUELL_CONFIG: adminConfig,
-  });
+  const login = await runCli(
+    ['login', '--url', server.url, '--email', ADMIN.email, '--password', ADMIN.password],
+    {
+      ...base,
+      QUELL_CONFIG: adminConfig,
+    },
+  );
   if (login.code !== 0) throw new Error(`admin login failed: ${login.stderr}`);
   const adminToken = (JSON.parse(readFileSync(adminConfig, 'utf8')) as { token: string }).token;
   return {

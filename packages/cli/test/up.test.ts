@@ -22,7 +22,8 @@ async function up(args: string[], env: NodeJS.ProcessEnv): Promise<Up & { url: s
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
   const started = Date.now();
   while (!/Press Ctrl-C to stop/.test(out)) {
-    if (child.exitCode !== null || Date.now() - started > 30_000) throw new Error(`quell up did not start:\n${out}\n${err}`);
+    if (child.exitCode !== null || Date.now() - started > 30_000)
+      throw new Error(`quell up did not start:\n${out}\n${err}`);
     await new Promise((r) => setTimeout(r, 50));
   }
   const url = /Quell is running: (http:\/\/\S+)/.exec(out)![1]!;
@@ -50,13 +51,18 @@ describe('quell up and quell demo', () => {
     expect(password!.length).toBeGreaterThanOrEqual(12);
     expect(first.stdout()).toContain('shown only once');
 
-    const login = await runCli(['login', '--url', first.url, '--email', email!, '--password', password!], env);
+    const login = await runCli(
+      ['login', '--url', first.url, '--email', email!, '--password', password!],
+      env,
+    );
     expect(login.code).toBe(0);
 
     // `quell demo` fills the instance through the API, with the server's demo story.
     const demo = await runCli(['demo'], env);
     expect(demo.code).toBe(0);
-    expect(demo.stdout).toMatch(/^demo: \d+ alerts in \d+ incidents, \d+ actions requested, device group "Finance servers" created\n/);
+    expect(demo.stdout).toMatch(
+      /^demo: \d+ alerts in \d+ incidents, \d+ actions requested, device group "Finance servers" created\n/,
+    );
     const listed = json<Page<IncidentSummary>>(await runCli(['incidents', 'list', '--json'], env));
     expect(listed.items.length).toBeGreaterThan(1);
     const again = await runCli(['demo'], env);
@@ -77,7 +83,11 @@ describe('quell up and quell demo', () => {
   });
 
   it('reports every bad setting at once and exits 1', async () => {
-    const r = await runCli(['up', '--data-dir', join(dir, 'bad')], { ...env, QUELL_DATABASE_URL: 'mysql://nope', QUELL_SESSION_HOURS: 'forever' });
+    const r = await runCli(['up', '--data-dir', join(dir, 'bad')], {
+      ...env,
+      QUELL_DATABASE_URL: 'mysql://nope',
+      QUELL_SESSION_HOURS: 'forever',
+    });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('QUELL_DATABASE_URL must be a postgres:// URL');
     expect(r.stderr).toContain('QUELL_SESSION_HOURS="forever"');

@@ -7,14 +7,31 @@ import {
   type Action,
   type ActionListQuery,
   type ActionRequest,
-  
 } from '@quell/contracts';
-import { ACTION_SOURCES, ACTION_STATUSES, ACTION_TYPES, TARGET_KINDS, actionDefinition, isActionType } from '@quell/core';
+import {
+  ACTION_SOURCES,
+  ACTION_STATUSES,
+  ACTION_TYPES,
+  TARGET_KINDS,
+  actionDefinition,
+  isActionType,
+} from '@quell/core';
 import { buildParams } from '../action-params.js';
 import { clientFor, type Api } from '../api.js';
 import { CliError } from '../errors.js';
 import { choiceOption, intArg, limitOption, repeat } from '../options.js';
-import { list, note, pageHint, printJson, printRecord, printTable, say, when, withJson, wantsJson } from '../output.js';
+import {
+  list,
+  note,
+  pageHint,
+  printJson,
+  printRecord,
+  printTable,
+  say,
+  when,
+  withJson,
+  wantsJson,
+} from '../output.js';
 
 interface FilterOptions {
   view?: ActionListQuery['view'];
@@ -38,7 +55,13 @@ interface FilterOptions {
 function withFilters(cmd: Command): Command {
   return cmd
     .addOption(choiceOption('--view <view>', 'pending approval, finished history, or all', ACTION_VIEWS))
-    .addOption(choiceOption('--period <period>', 'how far back', ACTION_PERIODS.filter((p) => p !== 'custom')))
+    .addOption(
+      choiceOption(
+        '--period <period>',
+        'how far back',
+        ACTION_PERIODS.filter((p) => p !== 'custom'),
+      ),
+    )
     .option('--from <iso>', 'created at or after (ISO 8601; implies a custom period)')
     .option('--to <iso>', 'created before (ISO 8601)')
     .addOption(choiceOption('--type <type>', 'action type', ACTION_TYPES))
@@ -83,7 +106,15 @@ function target(a: Action): string {
 function printActions(actions: readonly Action[], empty = 'no actions'): void {
   printTable(
     ['ID', 'TYPE', 'TARGET', 'STATUS', 'SOURCE', 'REQUESTED BY', 'CREATED'],
-    actions.map((a) => [a.id, a.type, target(a), a.policyStatus ? `${a.status} (${a.policyStatus})` : a.status, a.source, a.requestedBy, when(a.createdAt)]),
+    actions.map((a) => [
+      a.id,
+      a.type,
+      target(a),
+      a.policyStatus ? `${a.status} (${a.policyStatus})` : a.status,
+      a.source,
+      a.requestedBy,
+      when(a.createdAt),
+    ]),
     empty,
   );
 }
@@ -99,7 +130,8 @@ async function decide(
   if (ids.length === 1) {
     const id = ids[0] as string;
     if (verb === 'approve') return [await client.call('approveAction', { params: { id }, body })];
-    if (verb === 'reject') return [await client.call('rejectAction', { params: { id }, body: { comment: comment ?? '' } })];
+    if (verb === 'reject')
+      return [await client.call('rejectAction', { params: { id }, body: { comment: comment ?? '' } })];
     return [await client.call('undoAction', { params: { id }, body })];
   }
   const op = verb === 'approve' ? 'bulkApprove' : verb === 'reject' ? 'bulkReject' : 'bulkUndo';
@@ -107,15 +139,19 @@ async function decide(
 }
 
 export function registerActions(program: Command): void {
-  const actions = program.command('actions').description('the Action Center: request, approve, reject, cancel, undo, export');
+  const actions = program
+    .command('actions')
+    .description('the Action Center: request, approve, reject, cancel, undo, export');
 
-  withJson(withFilters(actions.command('list').description('pending and past actions'))).action(async (opts: FilterOptions, cmd: Command) => {
-    const client = await clientFor(cmd);
-    const page = await client.call('listActions', { query: toQuery(opts) });
-    if (wantsJson(cmd)) return printJson(page);
-    printActions(page.items);
-    pageHint(page.nextCursor);
-  });
+  withJson(withFilters(actions.command('list').description('pending and past actions'))).action(
+    async (opts: FilterOptions, cmd: Command) => {
+      const client = await clientFor(cmd);
+      const page = await client.call('listActions', { query: toQuery(opts) });
+      if (wantsJson(cmd)) return printJson(page);
+      printActions(page.items);
+      pageHint(page.nextCursor);
+    },
+  );
 
   withJson(actions.command('show').description('one action with its timeline').argument('<id>')).action(
     async (id: string, _opts: unknown, cmd: Command) => {
@@ -159,7 +195,9 @@ export function registerActions(program: Command): void {
       .command('request')
       .description('request an action (see `quell actions types`); it runs or waits for approval per policy')
       .argument('<type>', 'action type, e.g. isolate_device')
-      .addOption(choiceOption('--target-kind <kind>', "target kind (default: the action type's)", TARGET_KINDS))
+      .addOption(
+        choiceOption('--target-kind <kind>', "target kind (default: the action type's)", TARGET_KINDS),
+      )
       .requiredOption('--target <id>', 'device hostname, file SHA-256, user name, mailbox address…')
       .option('--target-label <label>', 'a readable name for the target')
       .option('--device <hostname>', 'for file actions: the device holding the file')
@@ -167,7 +205,9 @@ export function registerActions(program: Command): void {
       .option('--params-json <json>', 'all parameters as a JSON object (--param wins)')
       .option('--incident <id>', 'link to this incident')
       .option('--comment <text>', 'why')
-      .addOption(new Option('--ttl-hours <n>', 'how long it may wait for its target').argParser(intArg(1, 720))),
+      .addOption(
+        new Option('--ttl-hours <n>', 'how long it may wait for its target').argParser(intArg(1, 720)),
+      ),
   ).action(
     async (
       type: string,
@@ -185,7 +225,10 @@ export function registerActions(program: Command): void {
       cmd: Command,
     ) => {
       if (!isActionType(type)) {
-        throw new CliError(`unknown action type "${type}"; run \`quell actions types\` to list them`, 'QUELL_E_INPUT');
+        throw new CliError(
+          `unknown action type "${type}"; run \`quell actions types\` to list them`,
+          'QUELL_E_INPUT',
+        );
       }
       const params = buildParams(type, opts.param ?? [], opts.paramsJson);
       const client = await clientFor(cmd);
@@ -234,15 +277,24 @@ export function registerActions(program: Command): void {
   }
 
   withJson(
-    actions.command('cancel').description('cancel an action that has not finished').argument('<id>').option('--comment <text>', 'why'),
+    actions
+      .command('cancel')
+      .description('cancel an action that has not finished')
+      .argument('<id>')
+      .option('--comment <text>', 'why'),
   ).action(async (id: string, opts: { comment?: string }, cmd: Command) => {
     const client = await clientFor(cmd);
-    const a = await client.call('cancelAction', { params: { id }, body: opts.comment ? { comment: opts.comment } : {} });
+    const a = await client.call('cancelAction', {
+      params: { id },
+      body: opts.comment ? { comment: opts.comment } : {},
+    });
     if (wantsJson(cmd)) return printJson(a);
     say(`action ${a.id}: ${a.status}`);
   });
 
-  withFilters(actions.command('export').description('the Action Center as CSV, with the same filters as list'))
+  withFilters(
+    actions.command('export').description('the Action Center as CSV, with the same filters as list'),
+  )
     .option('--out <file>', 'write to this file instead of stdout')
     .action(async (opts: FilterOptions & { out?: string }, cmd: Command) => {
       const client = await clientFor(cmd);
@@ -255,25 +307,29 @@ export function registerActions(program: Command): void {
       }
     });
 
-  withJson(actions.command('types').description('the action catalog: every action type and what it does')).action(
-    async (_opts: unknown, cmd: Command) => {
-      const client = await clientFor(cmd);
-      const catalog = await client.call('actionCatalog');
-      if (wantsJson(cmd)) return printJson(catalog);
-      printTable(
-        ['TYPE', 'TITLE', 'TARGET', 'KIND', 'FLAGS', 'UNDO', 'APPROVERS', 'EXECUTOR'],
-        catalog.items.map((e) => [
-          e.id,
-          e.title,
-          e.targetKind,
-          e.kind,
-          list([e.destructive && 'destructive', e.reversible && 'reversible', e.readOnly && 'read-only'].filter((f): f is string => !!f)),
-          e.undo,
-          list(e.approveRoles),
-          e.executorAvailable ? 'installed' : 'not installed',
-        ]),
-        'no action types',
-      );
-    },
-  );
+  withJson(
+    actions.command('types').description('the action catalog: every action type and what it does'),
+  ).action(async (_opts: unknown, cmd: Command) => {
+    const client = await clientFor(cmd);
+    const catalog = await client.call('actionCatalog');
+    if (wantsJson(cmd)) return printJson(catalog);
+    printTable(
+      ['TYPE', 'TITLE', 'TARGET', 'KIND', 'FLAGS', 'UNDO', 'APPROVERS', 'EXECUTOR'],
+      catalog.items.map((e) => [
+        e.id,
+        e.title,
+        e.targetKind,
+        e.kind,
+        list(
+          [e.destructive && 'destructive', e.reversible && 'reversible', e.readOnly && 'read-only'].filter(
+            (f): f is string => !!f,
+          ),
+        ),
+        e.undo,
+        list(e.approveRoles),
+        e.executorAvailable ? 'installed' : 'not installed',
+      ]),
+      'no action types',
+    );
+  });
 }

@@ -37,7 +37,9 @@ function progress(total: number): { step(done: number): void; end(): void } {
 
 function summarise(results: IngestResult['results']): void {
   const created = results.filter((r) => r.created).length;
-  say(`${results.length} alert${results.length === 1 ? '' : 's'}: ${created} created, ${results.length - created} duplicate`);
+  say(
+    `${results.length} alert${results.length === 1 ? '' : 's'}: ${created} created, ${results.length - created} duplicate`,
+  );
   const byIncident = new Map<string, { alerts: number; created: number }>();
   for (const r of results) {
     const e = byIncident.get(r.incidentId) ?? { alerts: 0, created: 0 };
@@ -57,7 +59,9 @@ export function registerAlerts(program: Command): void {
   withJson(
     alerts
       .command('ingest')
-      .description('ingest alerts from a JSON or NDJSON file (- for stdin): Quell alerts, {alerts:[...]}, or OCSF findings (class_uid 2004)')
+      .description(
+        'ingest alerts from a JSON or NDJSON file (- for stdin): Quell alerts, {alerts:[...]}, or OCSF findings (class_uid 2004)',
+      )
       .argument('<file>', 'file to read, or - for stdin'),
   ).action(async (file: string, _opts: unknown, cmd: Command) => {
     const parsed = parseAlerts(await readInput(file), file === '-' ? 'stdin' : file);
@@ -78,7 +82,9 @@ export function registerAlerts(program: Command): void {
         bar.end();
         if (!(e instanceof ApiError)) throw e;
         // Each batch is written all or nothing; say what did get in before this one.
-        const before = results.length ? ` (the ${results.length} alerts before this batch were ingested; nothing from it was)` : '';
+        const before = results.length
+          ? ` (the ${results.length} alerts before this batch were ingested; nothing from it was)`
+          : '';
         throw new ApiError(e.status, e.code, `${locateInBatch(e.message, batch, shape)}${before}`, e.details);
       }
     };

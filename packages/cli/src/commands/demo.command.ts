@@ -6,7 +6,11 @@ const DEMO_GROUP = 'Finance servers';
 
 export function registerDemo(program: Command): void {
   withJson(
-    program.command('demo').description('fill the connected instance with demo incidents, a device group and actions, through the API'),
+    program
+      .command('demo')
+      .description(
+        'fill the connected instance with demo incidents, a device group and actions, through the API',
+      ),
   ).action(async (_o: unknown, cmd: Command) => {
     const client = await clientFor(cmd);
     // The demo story lives with the server (one source for `quell up --demo` and this command);
@@ -39,17 +43,22 @@ export function registerDemo(program: Command): void {
     if (created > 0) {
       for (const { forAlert, ...req } of demoActions()) {
         const incidentId = incidentOf.get(forAlert);
-        actions.push(await client.call('requestAction', { body: { ...req, ...(incidentId && { incidentId }) } }));
+        actions.push(
+          await client.call('requestAction', { body: { ...req, ...(incidentId && { incidentId }) } }),
+        );
       }
     }
 
     const incidents = [...new Set(ingested.results.map((r) => r.incidentId))];
-    if (wantsJson(cmd)) return printJson({ alerts: ingested.results, actions, deviceGroupCreated: groupCreated });
+    if (wantsJson(cmd))
+      return printJson({ alerts: ingested.results, actions, deviceGroupCreated: groupCreated });
     if (created === 0) {
       say('demo data is already there: nothing new ingested');
       return;
     }
-    say(`demo: ${created} alerts in ${incidents.length} incidents, ${actions.length} actions requested${groupCreated ? `, device group "${DEMO_GROUP}" created` : ''}`);
+    say(
+      `demo: ${created} alerts in ${incidents.length} incidents, ${actions.length} actions requested${groupCreated ? `, device group "${DEMO_GROUP}" created` : ''}`,
+    );
     say('see them with: quell incidents list; quell actions list --view pending');
   });
 }

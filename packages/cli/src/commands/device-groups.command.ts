@@ -35,8 +35,14 @@ function printGroups(groups: readonly DeviceGroup[]): void {
 
 function withGroupFields(cmd: Command, creating: boolean): Command {
   const name = new Option('--name <name>', 'group name');
-  const rank = new Option('--rank <n>', 'evaluation order, lowest first (1-10000)').argParser(intArg(1, 10_000));
-  const automation = choiceOption('--automation <level>', 'automation level for devices in the group', AUTOMATION_LEVELS);
+  const rank = new Option('--rank <n>', 'evaluation order, lowest first (1-10000)').argParser(
+    intArg(1, 10_000),
+  );
+  const automation = choiceOption(
+    '--automation <level>',
+    'automation level for devices in the group',
+    AUTOMATION_LEVELS,
+  );
   return cmd
     .addOption(creating ? name.makeOptionMandatory() : name)
     .option('--description <text>', 'what the group is for')
@@ -58,14 +64,18 @@ function ruleOf(o: GroupOptions): DeviceGroupInput['rule'] | undefined {
 }
 
 export function registerDeviceGroups(program: Command): void {
-  const groups = program.command('device-groups').description('device groups: who may act where, and how much runs automatically');
+  const groups = program
+    .command('device-groups')
+    .description('device groups: who may act where, and how much runs automatically');
 
-  withJson(groups.command('list').description('device groups in the order devices are matched')).action(async (_o: unknown, cmd: Command) => {
-    const client = await clientFor(cmd);
-    const res = await client.call('listDeviceGroups');
-    if (wantsJson(cmd)) return printJson(res);
-    printGroups(res.items);
-  });
+  withJson(groups.command('list').description('device groups in the order devices are matched')).action(
+    async (_o: unknown, cmd: Command) => {
+      const client = await clientFor(cmd);
+      const res = await client.call('listDeviceGroups');
+      if (wantsJson(cmd)) return printJson(res);
+      printGroups(res.items);
+    },
+  );
 
   withJson(withGroupFields(groups.command('create').description('create a device group'), true)).action(
     async (o: GroupOptions, cmd: Command) => {
@@ -85,24 +95,31 @@ export function registerDeviceGroups(program: Command): void {
     },
   );
 
-  withJson(withGroupFields(groups.command('update').description('change a device group (the ungrouped default: automation only)').argument('<id>'), false)).action(
-    async (id: string, o: GroupOptions, cmd: Command) => {
-      const r = ruleOf(o);
-      const body = {
-        ...(o.name !== undefined && { name: o.name }),
-        ...(o.description !== undefined && { description: o.description }),
-        ...(o.rank !== undefined && { rank: o.rank }),
-        ...(o.automation !== undefined && { automationLevel: o.automation }),
-        ...(r && { rule: r }),
-      };
-      if (Object.keys(body).length === 0) throw new CliError('nothing to change: give at least one option (see --help)', 'QUELL_E_INPUT');
-      const client = await clientFor(cmd);
-      const g = await client.call('patchDeviceGroup', { params: { id }, body });
-      if (wantsJson(cmd)) return printJson(g);
-      say(`device group ${g.id} updated`);
-      printGroups([g]);
-    },
-  );
+  withJson(
+    withGroupFields(
+      groups
+        .command('update')
+        .description('change a device group (the ungrouped default: automation only)')
+        .argument('<id>'),
+      false,
+    ),
+  ).action(async (id: string, o: GroupOptions, cmd: Command) => {
+    const r = ruleOf(o);
+    const body = {
+      ...(o.name !== undefined && { name: o.name }),
+      ...(o.description !== undefined && { description: o.description }),
+      ...(o.rank !== undefined && { rank: o.rank }),
+      ...(o.automation !== undefined && { automationLevel: o.automation }),
+      ...(r && { rule: r }),
+    };
+    if (Object.keys(body).length === 0)
+      throw new CliError('nothing to change: give at least one option (see --help)', 'QUELL_E_INPUT');
+    const client = await clientFor(cmd);
+    const g = await client.call('patchDeviceGroup', { params: { id }, body });
+    if (wantsJson(cmd)) return printJson(g);
+    say(`device group ${g.id} updated`);
+    printGroups([g]);
+  });
 
   groups
     .command('delete')
@@ -135,14 +152,16 @@ export function registerDeviceGroups(program: Command): void {
   });
 
   const devices = program.command('devices').description('devices seen in alerts');
-  withJson(devices.command('list').description('devices with their group')).action(async (_o: unknown, cmd: Command) => {
-    const client = await clientFor(cmd);
-    const res = await client.call('listDevices');
-    if (wantsJson(cmd)) return printJson(res);
-    printTable(
-      ['HOSTNAME', 'OS', 'TAGS', 'GROUP', 'LAST SEEN'],
-      res.items.map((d) => [d.hostname, d.os, list(d.tags), d.deviceGroupName, when(d.lastSeenAt)]),
-      'no devices',
-    );
-  });
+  withJson(devices.command('list').description('devices with their group')).action(
+    async (_o: unknown, cmd: Command) => {
+      const client = await clientFor(cmd);
+      const res = await client.call('listDevices');
+      if (wantsJson(cmd)) return printJson(res);
+      printTable(
+        ['HOSTNAME', 'OS', 'TAGS', 'GROUP', 'LAST SEEN'],
+        res.items.map((d) => [d.hostname, d.os, list(d.tags), d.deviceGroupName, when(d.lastSeenAt)]),
+        'no devices',
+      );
+    },
+  );
 }

@@ -16,10 +16,20 @@ export function registerUp(program: Command): void {
   program
     .command('up')
     .description('start a Quell server (API, console and dispatcher) and keep it running until Ctrl-C')
-    .addOption(new Option('--data-dir <dir>', 'where SQLite and blobs live (default ~/.quell)').env('QUELL_DATA_DIR'))
-    .addOption(new Option('--port <n>', 'HTTP port; 0 picks a free one (default 8470)').env('QUELL_PORT').argParser(intArg(0, 65535)))
+    .addOption(
+      new Option('--data-dir <dir>', 'where SQLite and blobs live (default ~/.quell)').env('QUELL_DATA_DIR'),
+    )
+    .addOption(
+      new Option('--port <n>', 'HTTP port; 0 picks a free one (default 8470)')
+        .env('QUELL_PORT')
+        .argParser(intArg(0, 65535)),
+    )
     .addOption(new Option('--host <address>', 'address to listen on (default 127.0.0.1)').env('QUELL_HOST'))
-    .addOption(new Option('--database-url <url>', 'postgres:// URL; unset for embedded SQLite').env('QUELL_DATABASE_URL'))
+    .addOption(
+      new Option('--database-url <url>', 'postgres:// URL; unset for embedded SQLite').env(
+        'QUELL_DATABASE_URL',
+      ),
+    )
     .addOption(
       new Option('--log-level <level>', 'server log level (default info)')
         .env('QUELL_LOG_LEVEL')
@@ -69,7 +79,9 @@ export function registerUp(program: Command): void {
           say('  password: the one in QUELL_ADMIN_PASSWORD');
         }
         say('');
-        say(`Log in from the CLI: quell login --url ${server.url} --email ${server.firstAdmin.email} --password …`);
+        say(
+          `Log in from the CLI: quell login --url ${server.url} --email ${server.firstAdmin.email} --password …`,
+        );
       }
       say('Press Ctrl-C to stop.');
       await new Promise<void>((resolve) => {
@@ -78,13 +90,15 @@ export function registerUp(program: Command): void {
           if (closing) return;
           closing = true;
           say(`\n${signal}: stopping…`);
-          server.close().then(
+          void server.close().then(
             () => {
               say('Quell stopped.');
               resolve();
             },
             (e: unknown) => {
-              process.stderr.write(`error: stopping failed: ${e instanceof Error ? e.message : String(e)} (QUELL_E_INTERNAL)\n`);
+              process.stderr.write(
+                `error: stopping failed: ${e instanceof Error ? e.message : String(e)} (QUELL_E_INTERNAL)\n`,
+              );
               process.exitCode = 1;
               resolve();
             },

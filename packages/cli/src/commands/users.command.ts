@@ -38,23 +38,32 @@ export function registerUsers(program: Command): void {
       .description('create a user')
       .requiredOption('--email <email>', 'login email')
       .addOption(choiceOption('--role <role>', 'role', ROLES).makeOptionMandatory())
-      .addOption(new Option('--password <password>', 'initial password, at least 12 characters').env('QUELL_NEW_PASSWORD').makeOptionMandatory())
+      .addOption(
+        new Option('--password <password>', 'initial password, at least 12 characters')
+          .env('QUELL_NEW_PASSWORD')
+          .makeOptionMandatory(),
+      )
       .option('--name <name>', 'display name')
       .option('--scope <groupId>', 'limit to this device group (repeatable; default all groups)', collect),
-  ).action(async (o: { email: string; role: User['role']; password: string; name?: string; scope?: string[] }, cmd: Command) => {
-    const client = await clientFor(cmd);
-    const u = await client.call('createUser', {
-      body: {
-        email: o.email,
-        role: o.role,
-        password: o.password,
-        ...(o.name !== undefined && { name: o.name }),
-        ...(o.scope && { deviceGroupIds: o.scope }),
-      },
-    });
-    if (wantsJson(cmd)) return printJson(u);
-    say(`user ${u.email} created (${u.id})`);
-  });
+  ).action(
+    async (
+      o: { email: string; role: User['role']; password: string; name?: string; scope?: string[] },
+      cmd: Command,
+    ) => {
+      const client = await clientFor(cmd);
+      const u = await client.call('createUser', {
+        body: {
+          email: o.email,
+          role: o.role,
+          password: o.password,
+          ...(o.name !== undefined && { name: o.name }),
+          ...(o.scope && { deviceGroupIds: o.scope }),
+        },
+      });
+      if (wantsJson(cmd)) return printJson(u);
+      say(`user ${u.email} created (${u.id})`);
+    },
+  );
 
   withJson(
     users
@@ -66,11 +75,20 @@ export function registerUsers(program: Command): void {
       .option('--name <name>', 'display name')
       .addOption(new Option('--disable', 'block logins and end sessions').conflicts('enable'))
       .option('--enable', 'allow logins again')
-      .addOption(new Option('--password <password>', 'new password, at least 12 characters').env('QUELL_NEW_PASSWORD')),
+      .addOption(
+        new Option('--password <password>', 'new password, at least 12 characters').env('QUELL_NEW_PASSWORD'),
+      ),
   ).action(
     async (
       id: string,
-      o: { role?: User['role']; scope?: string[]; name?: string; disable?: boolean; enable?: boolean; password?: string },
+      o: {
+        role?: User['role'];
+        scope?: string[];
+        name?: string;
+        disable?: boolean;
+        enable?: boolean;
+        password?: string;
+      },
       cmd: Command,
     ) => {
       const body: UserPatch = {
@@ -81,7 +99,8 @@ export function registerUsers(program: Command): void {
         ...(o.enable && { disabled: false }),
         ...(o.password !== undefined && { password: o.password }),
       };
-      if (Object.keys(body).length === 0) throw new CliError('nothing to change: give at least one option (see --help)', 'QUELL_E_INPUT');
+      if (Object.keys(body).length === 0)
+        throw new CliError('nothing to change: give at least one option (see --help)', 'QUELL_E_INPUT');
       const client = await clientFor(cmd);
       const u = await client.call('patchUser', { params: { id }, body });
       if (wantsJson(cmd)) return printJson(u);
