@@ -4,13 +4,17 @@ import { ApiError, type AlertInput, type IngestResult, type OcsfDetectionFinding
 import { clientFor } from '../api.js';
 import { chunks, locateInBatch, parseAlerts, type InputItem } from '../alert-input.js';
 import { CliError } from '../errors.js';
-import { printJson, printTable, say, withJson, wantsJson } from '../output.js';
+import { note, printJson, printTable, say, withJson, wantsJson } from '../output.js';
 
 /** Alerts per request; the API takes up to 5000, smaller batches keep each transaction short. */
 export const INGEST_BATCH = 1000;
+/** A big file can touch thousands of incidents; the summary stays a screenful. */
+const MAX_INCIDENT_ROWS = 20;
 
 async function readInput(file: string): Promise<string> {
   if (file === '-') {
+    // Otherwise a forgotten pipe looks like a hang.
+    if (process.stdin.isTTY) note('reading alerts from the terminal; end with Ctrl-D');
     const parts: Buffer[] = [];
     for await (const chunk of process.stdin) parts.push(chunk as Buffer);
     return Buffer.concat(parts).toString('utf8');
@@ -47,10 +51,13 @@ function summarise(results: IngestResult['results']): void {
     if (r.created) e.created += 1;
     byIncident.set(r.incidentId, e);
   }
-  printTable(
-    ['INCIDENT', 'ALERTS', 'NEW'],
-    [...byIncident].map(([id, e]) => [id, e.alerts, e.created]),
-  );
+  const rows = [...byIncident].map(([id, e]) => [id, e.alerts, e.created]);
+  printTable(['INCIDENT', 'ALERTS', 'NEW'], rows.slice(0, MAX_INCIDENT_ROWS));
+  if (rows.length > MAX_INCIDENT_ROWS) {
+    say(
+      `… and ${rows.length - MAX_INCIDENT_ROWS} more incidents (--json lists every alert and its incident)`,
+    );
+  }
 }
 
 export function registerAlerts(program: Command): void {
