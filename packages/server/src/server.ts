@@ -48,8 +48,6 @@ export async function startServer(config: ServerConfig, opts: { demo?: boolean; 
   );
   try {
     await services.deviceGroups.ensureDefaults();
-    const firstAdmin = await services.access.bootstrapAdmin(config.adminEmail, config.adminPassword);
-    if (opts.demo) await seedDemo(services);
     const app = await buildApp({
       services,
       version: VERSION,
@@ -59,6 +57,10 @@ export async function startServer(config: ServerConfig, opts: { demo?: boolean; 
       webDir: findWebDir(config),
     });
     const address = await app.listen({ port: config.port, host: config.host });
+    // Only once the port is ours: a start that fails must not create an admin whose generated
+    // password nobody saw.
+    const firstAdmin = await services.access.bootstrapAdmin(config.adminEmail, config.adminPassword);
+    if (opts.demo) await seedDemo(services);
     services.dispatcher.start(config.dispatchIntervalMs);
     const url = address.replace('[::1]', 'localhost').replace('0.0.0.0', '127.0.0.1');
     return {

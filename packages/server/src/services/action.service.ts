@@ -92,7 +92,7 @@ export class ActionService {
     }
     if (input.incidentId) await this.incidents.mustGet(trx, input.incidentId);
 
-    const settings = await this.settings.get();
+    const settings = await this.settings.get(trx);
     const decision = decideApproval({
       definition: def,
       source,
@@ -196,7 +196,7 @@ export class ActionService {
     const actor = actorName(principal);
     await this.ctx.store.transaction(async (trx) => {
       const rows = await this.loadOneType(trx, unique, verdict);
-      const settings = await this.settings.get();
+      const settings = await this.settings.get(trx);
       for (const row of rows) {
         const def = actionDefinition(row.type);
         if (!roleHas(principal.role, 'actions:decide') || !def.approveRoles.includes(principal.role)) {

@@ -1,5 +1,6 @@
 import type { Settings, SettingsPatch } from '@quell/contracts';
 import { InputError, type Principal } from '@quell/core';
+import type { Tx } from '@quell/store';
 import { audit, type ServiceContext } from './context.js';
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -16,9 +17,13 @@ export class SettingsService {
   private cache: Settings | null = null;
   constructor(private readonly ctx: ServiceContext) {}
 
-  async get(): Promise<Settings> {
+  /**
+   * Current settings. Inside a transaction pass its handle: on SQLite the transaction holds the
+   * only connection, so a read outside it would wait for the transaction forever.
+   */
+  async get(trx?: Tx): Promise<Settings> {
     if (this.cache) return this.cache;
-    const stored = await this.ctx.store.settings.all();
+    const stored = await this.ctx.store.settings.all(trx);
     const merged = { ...DEFAULT_SETTINGS };
     for (const key of Object.keys(DEFAULT_SETTINGS) as (keyof Settings)[]) {
       if (stored[key] !== undefined) (merged as Record<string, unknown>)[key] = stored[key];
@@ -40,6 +45,7 @@ export class SettingsService {
     this.cache = null;
     return this.get();
   }
+
 
   /** Forget cached values (another server instance may have changed them). */
   invalidate(): void {

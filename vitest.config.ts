@@ -1,0 +1,49 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const pkg = (name: string) => fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url));
+
+/** Tests import the workspaces' sources, so a test run needs no build of the libraries under test. */
+const alias = {
+  '@quell/core': pkg('core'),
+  '@quell/contracts': pkg('contracts'),
+  '@quell/store': pkg('store'),
+  '@quell/connectors': pkg('connectors'),
+  '@quell/server': pkg('server'),
+};
+
+const integration = (db: 'sqlite' | 'postgres') => ({
+  extends: true as const,
+  test: {
+    name: `integration-${db}`,
+    include: ['packages/server/test/**/*.test.ts'],
+    env: { QUELL_TEST_DB: db },
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+});
+
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['packages/*/src/**/*.test.ts'] } },
+      integration('sqlite'),
+      integration('postgres'),
+      {
+        extends: true,
+        test: { name: 'cli', include: ['packages/cli/test/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'browser',
+          include: ['packages/web/e2e/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
