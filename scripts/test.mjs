@@ -21,7 +21,14 @@ if (!process.argv.includes('--no-build')) {
 const dir = mkdtempSync(join(tmpdir(), 'quell-test-'));
 const report = join(dir, 'report.json');
 const extra = process.argv.slice(2).filter((a) => a !== '--no-build');
-const res = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...extra]);
+const res = run('npx', [
+  'vitest',
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${report}`,
+  ...extra,
+]);
 
 let passed = 0;
 let failed = 0;
@@ -32,7 +39,8 @@ try {
   failed = r.numFailedTests + (r.numRuntimeErrorTestSuites ?? 0);
   skipped = r.numPendingTests + r.numTodoTests;
   // A suite that failed to load has no tests to count but is a failure all the same.
-  for (const f of r.testResults ?? []) if (f.status === 'failed' && (f.assertionResults ?? []).length === 0) failed += 1;
+  for (const f of r.testResults ?? [])
+    if (f.status === 'failed' && (f.assertionResults ?? []).length === 0) failed += 1;
 } catch {
   failed = Math.max(failed, 1);
 }

@@ -15,7 +15,9 @@ export function currentServerUrl(): string | undefined {
   return lastUrl;
 }
 
+// `{}` here means "an input with nothing required", which is exactly what is being tested.
 type Args<Op extends OperationId> =
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
   {} extends CallInput<Op> ? [input?: CallInput<Op>] : [input: CallInput<Op>];
 
 /** The API as commands see it: one typed `call` per operation id of the route table. */

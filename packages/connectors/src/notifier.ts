@@ -39,7 +39,9 @@ export interface NotifierTarget {
 export abstract class BaseNotifier implements Notifier {
   abstract readonly channel: string;
   send(_target: NotifierTarget, n: Notification, _signal: AbortSignal): Promise<DeliveryResult> {
-    return Promise.reject(new NotSupportedError(`The ${this.channel} notifier cannot send ${n.event}.`, { event: n.event }));
+    return Promise.reject(
+      new NotSupportedError(`The ${this.channel} notifier cannot send ${n.event}.`, { event: n.event }),
+    );
   }
 }
 

@@ -1,5 +1,11 @@
 import { createHmac } from 'node:crypto';
-import { BaseNotifier, DeliveryError, type DeliveryResult, type Notification, type NotifierTarget } from './notifier.js';
+import {
+  BaseNotifier,
+  DeliveryError,
+  type DeliveryResult,
+  type Notification,
+  type NotifierTarget,
+} from './notifier.js';
 
 /**
  * POSTs a JSON notification. With a secret, the body is signed as
@@ -14,9 +20,19 @@ export class WebhookNotifier extends BaseNotifier {
   }
 
   override async send(target: NotifierTarget, n: Notification, signal: AbortSignal): Promise<DeliveryResult> {
-    const body = JSON.stringify({ event: n.event, text: n.text, data: n.data, sentAt: new Date().toISOString() });
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'quell-webhook/1' };
-    if (target.secret) headers['x-quell-signature'] = `sha256=${createHmac('sha256', target.secret).update(body).digest('hex')}`;
+    const body = JSON.stringify({
+      event: n.event,
+      text: n.text,
+      data: n.data,
+      sentAt: new Date().toISOString(),
+    });
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'user-agent': 'quell-webhook/1',
+    };
+    if (target.secret)
+      headers['x-quell-signature'] =
+        `sha256=${createHmac('sha256', target.secret).update(body).digest('hex')}`;
     let res: Response;
     try {
       res = await this.doFetch(target.url, { method: 'POST', headers, body, signal, redirect: 'error' });

@@ -7,10 +7,18 @@ const Comment = Type.String({ minLength: 1, maxLength: 1000 });
 export const ActionTarget = Type.Object(
   {
     kind: Enum(TARGET_KINDS),
-    id: Type.String({ minLength: 1, maxLength: 500, description: 'Device hostname or id, file SHA-256, user name, mailbox address…' }),
+    id: Type.String({
+      minLength: 1,
+      maxLength: 500,
+      description: 'Device hostname or id, file SHA-256, user name, mailbox address…',
+    }),
     label: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
     deviceHostname: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 255, description: 'For file actions: the device holding the file' }),
+      Type.String({
+        minLength: 1,
+        maxLength: 255,
+        description: 'For file actions: the device holding the file',
+      }),
     ),
   },
   { additionalProperties: false },
@@ -21,7 +29,9 @@ export const ActionRequest = Type.Object(
   {
     type: Enum(ACTION_TYPES),
     target: ActionTarget,
-    params: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'Per the catalog entry’s parameter schema' })),
+    params: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), { description: 'Per the catalog entry’s parameter schema' }),
+    ),
     comment: Type.Optional(Comment),
     incidentId: Type.Optional(Id),
     alertId: Type.Optional(Id),
@@ -101,7 +111,10 @@ export const ActionListQuery = Type.Object(
 );
 export type ActionListQuery = Static<typeof ActionListQuery>;
 
-export const DecisionInput = Type.Object({ comment: Type.Optional(Comment) }, { additionalProperties: false });
+export const DecisionInput = Type.Object(
+  { comment: Type.Optional(Comment) },
+  { additionalProperties: false },
+);
 export type DecisionInput = Static<typeof DecisionInput>;
 export const RejectInput = Type.Object({ comment: Comment }, { additionalProperties: false });
 export type RejectInput = Static<typeof RejectInput>;

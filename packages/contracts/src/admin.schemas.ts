@@ -7,7 +7,9 @@ const Tag = Type.String({ minLength: 1, maxLength: 64 });
 
 export const DeviceGroupRule = Type.Object(
   {
-    namePattern: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'Hostname glob: * and ?' })),
+    namePattern: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 255, description: 'Hostname glob: * and ?' }),
+    ),
     tags: Type.Optional(Type.Array(Tag, { maxItems: 20 })),
     os: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'OS name prefix' })),
   },
@@ -187,7 +189,11 @@ export const Webhook = Type.Object(
     name: Type.String({ minLength: 1, maxLength: 100, pattern: '^[a-z0-9][a-z0-9_-]*$' }),
     url: Type.String({ minLength: 8, maxLength: 2000, pattern: '^https?://' }),
     secretRef: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 100, description: 'Name of an environment variable holding the HMAC key' }),
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        description: 'Name of an environment variable holding the HMAC key',
+      }),
     ),
   },
   { additionalProperties: false },
@@ -207,4 +213,8 @@ export type Settings = Static<typeof Settings>;
 export const SettingsPatch = Type.Partial(Settings, { additionalProperties: false });
 export type SettingsPatch = Static<typeof SettingsPatch>;
 
-export const Health = Type.Object({ status: Type.Literal('ok'), version: Type.String(), database: Type.String() });
+export const Health = Type.Object({
+  status: Type.Literal('ok'),
+  version: Type.String(),
+  database: Type.String(),
+});

@@ -22,7 +22,11 @@ export const AlertInput = Type.Object(
     description: Type.Optional(Type.String({ maxLength: 10_000 })),
     severity: Enum(SEVERITIES),
     category: Type.String({ minLength: 1, maxLength: 100, description: 'e.g. Ransomware, CredentialAccess' }),
-    detectionSource: Type.String({ minLength: 1, maxLength: 100, description: 'e.g. quell-agent, sigma, edr' }),
+    detectionSource: Type.String({
+      minLength: 1,
+      maxLength: 100,
+      description: 'e.g. quell-agent, sigma, edr',
+    }),
     mitreTechniques: Type.Optional(Type.Array(MitreTechnique, { maxItems: 50 })),
     firstActivityAt: DateTime,
     lastActivityAt: Type.Optional(DateTime),
@@ -99,7 +103,12 @@ export const OcsfDetectionFinding = Type.Object(
       { additionalProperties: true },
     ),
     metadata: Type.Object(
-      { product: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: true }) },
+      {
+        product: Type.Object(
+          { name: Type.String({ minLength: 1, maxLength: 100 }) },
+          { additionalProperties: true },
+        ),
+      },
       { additionalProperties: true },
     ),
     device: Type.Optional(
@@ -191,7 +200,11 @@ export type OcsfDetectionFinding = Static<typeof OcsfDetectionFinding>;
 const ocsfArray = Type.Array(OcsfDetectionFinding, { minItems: 1, maxItems: 5000 });
 export type OcsfBatchInput = OcsfDetectionFinding | OcsfDetectionFinding[];
 /** One finding or an array of them; `if/then/else` so errors name the shape that was sent. */
-export const OcsfBatchInput = Type.Unsafe<OcsfBatchInput>({ if: { type: 'array' }, then: ocsfArray, else: OcsfDetectionFinding });
+export const OcsfBatchInput = Type.Unsafe<OcsfBatchInput>({
+  if: { type: 'array' },
+  then: ocsfArray,
+  else: OcsfDetectionFinding,
+});
 
 export type AlertOrBatchInput = AlertInput | AlertBatchInput;
 /** One alert, or `{ alerts: [...] }`; `if/then/else` so errors name the shape that was sent. */

@@ -3,7 +3,8 @@ import { ROUTES, type OperationId, type Routes } from './routes.js';
 import type { ErrorBody } from './common.schemas.js';
 
 type StaticOf<T> = T extends TSchema ? Static<T> : never;
-type Part<R, K extends string, F extends string> = R extends Record<K, TSchema> ? { [P in F]: StaticOf<R[K]> } : { [P in F]?: undefined };
+type Part<R, K extends string, F extends string> =
+  R extends Record<K, TSchema> ? { [P in F]: StaticOf<R[K]> } : { [P in F]?: undefined };
 
 /** What a call to an operation takes: `params`, `query` and `body` as its route declares them. */
 export type CallInput<Op extends OperationId> = Part<Routes[Op], 'params', 'params'> &
@@ -34,11 +35,18 @@ export interface ClientOptions {
   fetch?: typeof fetch;
 }
 
-function buildUrl(template: string, params: Record<string, unknown> | undefined, query: Record<string, unknown> | undefined): string {
-  let url = template.replace(/:([A-Za-z]+)/g, (_, k: string) => encodeURIComponent(String(params?.[k] ?? '')));
+function buildUrl(
+  template: string,
+  params: Record<string, unknown> | undefined,
+  query: Record<string, unknown> | undefined,
+): string {
+  let url = template.replace(/:([A-Za-z]+)/g, (_, k: string) =>
+    encodeURIComponent(String(params?.[k] ?? '')),
+  );
   if (query) {
     const qs = new URLSearchParams();
-    for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== '') qs.set(k, String(v));
+    for (const [k, v] of Object.entries(query))
+      if (v !== undefined && v !== null && v !== '') qs.set(k, String(v));
     const s = qs.toString();
     if (s) url += `?${s}`;
   }
@@ -75,13 +83,21 @@ export function createClient(opts: ClientOptions) {
       } catch {
         // Not our error body (a proxy, say): the status line is all we have.
       }
-      throw new ApiError(res.status, err.code ?? `HTTP_${res.status}`, err.message ?? res.statusText, err.details ?? {});
+      throw new ApiError(
+        res.status,
+        err.code ?? `HTTP_${res.status}`,
+        err.message ?? res.statusText,
+        err.details ?? {},
+      );
     }
     return res;
   }
   return {
     raw,
-    async call<Op extends OperationId>(op: Op, ...args: keyof CallInput<Op> extends never ? [] | [CallInput<Op>] : [CallInput<Op>]): Promise<CallOutput<Op>> {
+    async call<Op extends OperationId>(
+      op: Op,
+      ...args: keyof CallInput<Op> extends never ? [] | [CallInput<Op>] : [CallInput<Op>]
+    ): Promise<CallOutput<Op>> {
       const res = await raw(op, (args[0] ?? {}) as CallInput<Op>);
       const type = res.headers.get('content-type') ?? '';
       return (type.includes('application/json') ? await res.json() : await res.text()) as CallOutput<Op>;

@@ -2,7 +2,11 @@ import { Type, type TSchema, type Static } from '@sinclair/typebox';
 
 /** A closed vocabulary from core as a TypeBox union of literals. */
 export function Enum<const T extends readonly string[]>(values: T, description?: string) {
-  return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...(description ? { description } : {}) });
+  return Type.Unsafe<T[number]>({
+    type: 'string',
+    enum: [...values],
+    ...(description ? { description } : {}),
+  });
 }
 
 export const Id = Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_.:-]+$' });
@@ -18,12 +22,18 @@ export const ErrorBody = Type.Object({
 export type ErrorBody = Static<typeof ErrorBody>;
 
 export const Limit = Type.Integer({ minimum: 1, maximum: 500, default: 50 });
-export const Cursor = Type.String({ minLength: 1, maxLength: 500, description: 'From `nextCursor` of the previous page' });
+export const Cursor = Type.String({
+  minLength: 1,
+  maxLength: 500,
+  description: 'From `nextCursor` of the previous page',
+});
 
 export function Page<T extends TSchema>(item: T) {
   return Type.Object({
     items: Type.Array(item),
-    nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as `cursor` for the next page' }),
+    nextCursor: Type.Union([Type.String(), Type.Null()], {
+      description: 'Pass as `cursor` for the next page',
+    }),
   });
 }
 

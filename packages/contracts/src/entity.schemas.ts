@@ -57,7 +57,16 @@ export const UrlEntity = Type.Object({ kind: Type.Literal('url'), url: S(4096) }
 export const DomainEntity = Type.Object({ kind: Type.Literal('domain'), name: S(255) }, o);
 
 /** Evidence an alert carries; `kind` selects the fields. */
-const entityUnion = Type.Union([DeviceEntity, FileEntity, ProcessEntity, UserEntity, MailboxEntity, IpEntity, UrlEntity, DomainEntity]);
+const entityUnion = Type.Union([
+  DeviceEntity,
+  FileEntity,
+  ProcessEntity,
+  UserEntity,
+  MailboxEntity,
+  IpEntity,
+  UrlEntity,
+  DomainEntity,
+]);
 export type EntityInput = Static<typeof entityUnion>;
 /**
  * Evidence an alert carries; `kind` selects the fields. Declared as a discriminated `oneOf` so a

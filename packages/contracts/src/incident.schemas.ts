@@ -72,7 +72,11 @@ export const IncidentPatch = Type.Object(
     status: Type.Optional(Enum(['active', 'in_progress', 'resolved'] as const)),
     resolutionNote: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_COMMENT_LENGTH })),
     assignee: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 254 }), Type.Null()])),
-    severity: Type.Optional(Type.Union([Enum(SEVERITIES), Type.Null()], { description: 'null: back to the highest alert severity' })),
+    severity: Type.Optional(
+      Type.Union([Enum(SEVERITIES), Type.Null()], {
+        description: 'null: back to the highest alert severity',
+      }),
+    ),
     classification: Type.Optional(Type.Union([Enum(CLASSIFICATIONS), Type.Null()])),
     determination: Type.Optional(Type.Union([Enum(ALL_DETERMINATIONS), Type.Null()])),
     tags: Type.Optional(Type.Array(Tag, { maxItems: 50 })),
@@ -90,7 +94,11 @@ export type CommentInput = Static<typeof CommentInput>;
 
 export const MergeInput = Type.Object(
   {
-    sourceIds: Type.Array(Id, { minItems: 1, maxItems: 100, description: 'Incidents to absorb into this one' }),
+    sourceIds: Type.Array(Id, {
+      minItems: 1,
+      maxItems: 100,
+      description: 'Incidents to absorb into this one',
+    }),
   },
   { additionalProperties: false },
 );
@@ -113,6 +121,11 @@ export const GraphNode = Type.Object({
   label: Type.String(),
   severity: Type.Optional(Type.String()),
 });
-export const GraphEdge = Type.Object({ id: Type.String(), source: Type.String(), target: Type.String(), label: Type.String() });
+export const GraphEdge = Type.Object({
+  id: Type.String(),
+  source: Type.String(),
+  target: Type.String(),
+  label: Type.String(),
+});
 export const AttackStory = Type.Object({ nodes: Type.Array(GraphNode), edges: Type.Array(GraphEdge) });
 export type AttackStory = Static<typeof AttackStory>;

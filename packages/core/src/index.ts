@@ -81,7 +81,13 @@ export type {
   CorrelationDecision,
   CorrelationPlan,
 } from './incidents/correlation.js';
-export { PERMISSIONS, PERMISSION_MIN_ROLE, roleHas, SYSTEM_PRINCIPAL, scopeCovers } from './access/permissions.js';
+export {
+  PERMISSIONS,
+  PERMISSION_MIN_ROLE,
+  roleHas,
+  SYSTEM_PRINCIPAL,
+  scopeCovers,
+} from './access/permissions.js';
 export type { Permission, Principal } from './access/permissions.js';
 export { UNGROUPED_ID, ruleMatches, matchDeviceGroup } from './policy/device-groups.js';
 export type { DeviceGroup, DeviceGroupRule, DeviceFacts } from './policy/device-groups.js';

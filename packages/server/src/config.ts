@@ -46,7 +46,14 @@ export class ConfigError extends Error {
   }
 }
 
-function int(env: NodeJS.ProcessEnv, key: string, def: number, min: number, max: number, problems: string[]): number {
+function int(
+  env: NodeJS.ProcessEnv,
+  key: string,
+  def: number,
+  min: number,
+  max: number,
+  problems: string[],
+): number {
   const raw = env[key];
   if (raw === undefined || raw === '') return def;
   const n = Number(raw);
@@ -69,20 +76,24 @@ function bool(env: NodeJS.ProcessEnv, key: string, def: boolean, problems: strin
 export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = {}): ServerConfig {
   const problems: string[] = [];
   const port = overrides.port ?? int(env, 'QUELL_PORT', 8470, 0, 65535, problems);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`port ${String(port)} must be from 0 to 65535`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    problems.push(`port ${String(port)} must be from 0 to 65535`);
   const databaseUrl = overrides.databaseUrl ?? (env.QUELL_DATABASE_URL || null);
   if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     problems.push('QUELL_DATABASE_URL must be a postgres:// URL (leave it unset for embedded SQLite)');
   }
   const adminEmail = env.QUELL_ADMIN_EMAIL || null;
   const adminPassword = env.QUELL_ADMIN_PASSWORD || null;
-  if (adminEmail !== null && !/^[^@\s]+@[^@\s]+$/.test(adminEmail)) problems.push('QUELL_ADMIN_EMAIL must be an email address');
-  if (adminPassword !== null && adminPassword.length < 12) problems.push('QUELL_ADMIN_PASSWORD must be at least 12 characters');
+  if (adminEmail !== null && !/^[^@\s]+@[^@\s]+$/.test(adminEmail))
+    problems.push('QUELL_ADMIN_EMAIL must be an email address');
+  if (adminPassword !== null && adminPassword.length < 12)
+    problems.push('QUELL_ADMIN_PASSWORD must be at least 12 characters');
   if ((adminEmail === null) !== (adminPassword === null) && adminPassword !== null) {
     problems.push('QUELL_ADMIN_PASSWORD needs QUELL_ADMIN_EMAIL');
   }
   const logLevel = overrides.logLevel ?? ((env.QUELL_LOG_LEVEL || 'info') as ServerConfig['logLevel']);
-  if (!LOG_LEVELS.includes(logLevel)) problems.push(`QUELL_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  if (!LOG_LEVELS.includes(logLevel))
+    problems.push(`QUELL_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   const config: ServerConfig = {
     dataDir: overrides.dataDir ?? (env.QUELL_DATA_DIR || join(homedir(), '.quell')),
     port,

@@ -10,7 +10,8 @@ import { createIds, systemClock, type Clock } from './ports.js';
 import { createServices, type Services } from './services/services.js';
 import { seedDemo } from './demo/seed-demo.js';
 
-export const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+export const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string })
+  .version;
 
 export interface RunningServer {
   url: string;
@@ -21,7 +22,9 @@ export interface RunningServer {
 }
 
 export function databaseConfig(config: Pick<ServerConfig, 'databaseUrl' | 'dataDir'>): DatabaseConfig {
-  return config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'sqlite', file: join(config.dataDir, 'quell.db') };
+  return config.databaseUrl
+    ? { kind: 'postgres', url: config.databaseUrl }
+    : { kind: 'sqlite', file: join(config.dataDir, 'quell.db') };
 }
 
 /** Finds the built console: QUELL_WEB_DIR, else the @quell/web package's dist beside this one. */
@@ -38,8 +41,14 @@ function findWebDir(config: ServerConfig): string | null {
 }
 
 /** Opens storage, wires services, serves HTTP and starts the dispatcher. */
-export async function startServer(config: ServerConfig, opts: { demo?: boolean; clock?: Clock } = {}): Promise<RunningServer> {
-  const log = pino({ level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]'] });
+export async function startServer(
+  config: ServerConfig,
+  opts: { demo?: boolean; clock?: Clock } = {},
+): Promise<RunningServer> {
+  const log = pino({
+    level: config.logLevel,
+    redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]'],
+  });
   const store = await createStore(databaseConfig(config));
   const clock = opts.clock ?? systemClock;
   const services = createServices(

@@ -8,7 +8,11 @@ import { alert, createHarness, HOUR, postgresAvailable, TEST_DB, type Harness } 
 const enabled = TEST_DB === 'sqlite' || (await postgresAvailable());
 
 /** Drives an action to a status by the pipeline's own transitions (as executors will in later issues). */
-async function force(h: Harness, id: string, ...path: Array<'dispatched' | 'running' | 'succeeded' | 'failed'>) {
+async function force(
+  h: Harness,
+  id: string,
+  ...path: Array<'dispatched' | 'running' | 'succeeded' | 'failed'>
+) {
   for (const to of path) {
     await h.store.transaction(async (trx) => {
       const row = await h.store.actions.get(trx, id);
@@ -17,7 +21,11 @@ async function force(h: Harness, id: string, ...path: Array<'dispatched' | 'runn
   }
 }
 
-const isolate = (host = 'ws01', extra: Record<string, unknown> = {}) => ({ type: 'isolate_device', target: { kind: 'device', id: host }, ...extra });
+const isolate = (host = 'ws01', extra: Record<string, unknown> = {}) => ({
+  type: 'isolate_device',
+  target: { kind: 'device', id: host },
+  ...extra,
+});
 const disable = (user = 'CORP\\bob') => ({ type: 'disable_user', target: { kind: 'identity', id: user } });
 
 describe.skipIf(!enabled)(`action pipeline (${TEST_DB})`, () => {
@@ -33,13 +41,25 @@ describe.skipIf(!enabled)(`action pipeline (${TEST_DB})`, () => {
 
   it('queues a manual action at once and records who asked and why, with its incident', async () => {
     const [res] = (await h.api('POST', '/api/alerts', h.adminToken, alert())).body.results;
-    const r = await request(h.adminToken, isolate('ws01', { incidentId: res.incidentId, comment: 'contain', params: { mode: 'full' } }));
+    const r = await request(
+      h.adminToken,
+      isolate('ws01', { incidentId: res.incidentId, comment: 'contain', params: { mode: 'full' } }),
+    );
     expect(r.status, JSON.stringify(r.body)).toBe(201);
-    expect(r.body).toMatchObject({ status: 'queued', source: 'manual', requestedBy: 'admin@example.com', requestComment: 'contain', incidentId: res.incidentId });
+    expect(r.body).toMatchObject({
+      status: 'queued',
+      source: 'manual',
+      requestedBy: 'admin@example.com',
+      requestComment: 'contain',
+      incidentId: res.incidentId,
+    });
     expect(r.body.policyStatus).toBe('inactive');
     const detail = (await h.api('GET', `/api/actions/${r.body.id}`, h.adminToken)).body;
-    expect(detail.timeline).toEqual([expect.objectContaining({ from: null, to: 'queued', actor: 'admin@example.com' })]);
-    const activity = (await h.api('GET', `/api/incidents/${res.incidentId}/activity`, h.adminToken)).body.items;
+    expect(detail.timeline).toEqual([
+      expect.objectContaining({ from: null, to: 'queued', actor: 'admin@example.com' }),
+    ]);
+    const activity = (await h.api('GET', `/api/incidents/${res.incidentId}/activity`, h.adminToken)).body
+      .items;
     expect(activity.some((a: { kind: string }) => a.kind === 'action_requested')).toBe(true);
   });
 
@@ -48,7 +68,10 @@ describe.skipIf(!enabled)(`action pipeline (${TEST_DB})`, () => {
     expect(bad.status).toBe(400);
     expect(bad.body.message).toMatch(/params\.mode/);
     expect(bad.body.message).toMatch(/unknown field "colour"/);
-    const wrongKind = await request(h.adminToken, { type: 'isolate_device', target: { kind: 'identity', id: 'bob' } });
+    const wrongKind = await request(h.adminToken, {
+      type: 'isolate_device',
+      target: { kind: 'identity', id: 'bob' },
+    });
     expect(wrongKind.status).toBe(400);
     expect((await h.api('GET', '/api/actions', h.adminToken)).body.items).toHaveLength(0);
   });
@@ -90,9 +113,16 @@ describe.skipIf(!enabled)(`action pipeline (${TEST_DB})`, () => {
     expect(own.body.message).toMatch(/someone other than its requester/);
     const other = await h.api('POST', `/api/actions/${a.id}/approve`, bob.token, { comment: 'go' });
     expect(other.status).toBe(200);
-    expect(other.body).toMatchObject({ status: 'queued', decidedBy: bob.principal.name, decisionComment: 'go' });
+    expect(other.body).toMatchObject({
+      status: 'queued',
+      decidedBy: bob.principal.name,
+      decisionComment: 'go',
+    });
     // Read-only actions need no second person.
-    expect((await request(alice.token, { type: 'run_av_scan', target: { kind: 'device', id: 'ws01' } })).body.status).toBe('queued');
+    expect(
+      (await request(alice.token, { type: 'run_av_scan', target: { kind: 'device', id: 'ws01' } })).body
+        .status,
+    ).toBe('queued');
   });
 
   it('rejects with a comment; a rejected action can no longer be approved', async () => {
@@ -116,7 +146,8 @@ describe.skipIf(!enabled)(`action pipeline (${TEST_DB})`, () => {
     const mixed = await h.api('POST', '/api/actions/bulk/approve', responder.token, { ids: [i1.id, d1.id] });
     expect(mixed.status).toBe(400);
     expect(mixed.body.message).toMatch(/one type/);
-    for (const id of [i1.id, d1.id]) expect((await h.api('GET', `/api/actions/${id}`, h.adminToken)).body.status).toBe('pending_approval');
+    for (const id of [i1.id, d1.id])
+      expect((await h.api('GET', `/api/actions/${id}`, h.adminToken)).body.status).toBe('pending_approval');
     const ok = await h.api('POST', '/api/actions/bulk/approve', responder.token, { ids: [i1.id, i2.id] });
     expect(ok.status).toBe(200);
     expect(ok.body.actions.map((a: { status: string }) => a.status)).toEqual(['queued', 'queued']);
@@ -128,7 +159,11 @@ describe.skipIf(!enabled)(`action pipeline (${TEST_DB})`, () => {
     expect((await h.api('GET', `/api/actions/${a.id}`, h.adminToken)).body.policyStatus).toBe('active');
     const u = await h.api('POST', `/api/actions/${a.id}/undo`, h.adminToken, { comment: 'false alarm' });
     expect(u.status).toBe(201);
-    expect(u.body).toMatchObject({ type: 'release_device', undoOf: a.id, target: { kind: 'device', id: 'ws01' } });
+    expect(u.body).toMatchObject({
+      type: 'release_device',
+      undoOf: a.id,
+      target: { kind: 'device', id: 'ws01' },
+    });
     expect((await h.api('GET', `/api/actions/${a.id}`, h.adminToken)).body.undoneBy).toBe(u.body.id);
     const twice = await h.api('POST', `/api/actions/${a.id}/undo`, h.adminToken, {});
     expect(twice.status).toBe(409);
@@ -150,7 +185,9 @@ describe.skipIf(!enabled)(`action pipeline (${TEST_DB})`, () => {
   });
 
   it('refuses undo for irreversible actions, unfinished ones, and bulk undo of mixed types', async () => {
-    const reset = (await request(h.adminToken, { type: 'reset_password', target: { kind: 'identity', id: 'bob' } })).body;
+    const reset = (
+      await request(h.adminToken, { type: 'reset_password', target: { kind: 'identity', id: 'bob' } })
+    ).body;
     await force(h, reset.id, 'dispatched', 'succeeded');
     expect((await h.api('POST', `/api/actions/${reset.id}/undo`, h.adminToken, {})).status).toBe(400);
     const pending = (await request(h.adminToken, isolate('ws09'))).body;
@@ -172,15 +209,19 @@ describe.skipIf(!enabled)(`action pipeline (${TEST_DB})`, () => {
     ]);
   });
 
-  it.each(['pending_approval', 'queued', 'dispatched', 'running'] as const)('cancels an action that is %s', async (status) => {
-    if (status === 'pending_approval') await h.api('PATCH', '/api/settings', h.adminToken, { twoPersonRule: true });
-    const a = (await request(h.adminToken, isolate())).body;
-    if (status === 'dispatched') await force(h, a.id, 'dispatched');
-    if (status === 'running') await force(h, a.id, 'dispatched', 'running');
-    const r = await h.api('POST', `/api/actions/${a.id}/cancel`, h.adminToken, { comment: 'not needed' });
-    expect(r.status).toBe(200);
-    expect(r.body.status).toBe('cancelled');
-  });
+  it.each(['pending_approval', 'queued', 'dispatched', 'running'] as const)(
+    'cancels an action that is %s',
+    async (status) => {
+      if (status === 'pending_approval')
+        await h.api('PATCH', '/api/settings', h.adminToken, { twoPersonRule: true });
+      const a = (await request(h.adminToken, isolate())).body;
+      if (status === 'dispatched') await force(h, a.id, 'dispatched');
+      if (status === 'running') await force(h, a.id, 'dispatched', 'running');
+      const r = await h.api('POST', `/api/actions/${a.id}/cancel`, h.adminToken, { comment: 'not needed' });
+      expect(r.status).toBe(200);
+      expect(r.body.status).toBe('cancelled');
+    },
+  );
 
   it.each(['succeeded', 'failed'] as const)('refuses to cancel an action that %s', async (end) => {
     const a = (await request(h.adminToken, isolate())).body;
@@ -200,14 +241,26 @@ describe.skipIf(!enabled)(`action pipeline (${TEST_DB})`, () => {
     expect((await request(viewer.token, isolate())).status).toBe(403);
     const analyst = await h.login('analyst');
     expect((await request(analyst.token, isolate())).status).toBe(403);
-    expect((await request(analyst.token, { type: 'collect_investigation_package', target: { kind: 'device', id: 'ws01' } })).status).toBe(201);
+    expect(
+      (
+        await request(analyst.token, {
+          type: 'collect_investigation_package',
+          target: { kind: 'device', id: 'ws01' },
+        })
+      ).status,
+    ).toBe(201);
     expect((await h.api('POST', `/api/actions/${a.id}/approve`, analyst.token, {})).status).toBe(403);
     expect((await h.api('GET', `/api/actions/${a.id}`, h.adminToken)).body.status).toBe('pending_approval');
   });
 
   it('keeps a responder scoped to one device group inside it', async () => {
     const group = (
-      await h.api('POST', '/api/device-groups', h.adminToken, { name: 'Finance', rank: 1, rule: { namePattern: 'fin-*' }, automationLevel: 'full' })
+      await h.api('POST', '/api/device-groups', h.adminToken, {
+        name: 'Finance',
+        rank: 1,
+        rule: { namePattern: 'fin-*' },
+        automationLevel: 'full',
+      })
     ).body;
     const scoped = await h.login('responder', [group.id]);
     const inside = await request(scoped.token, isolate('fin-01'));
@@ -225,8 +278,18 @@ describe.skipIf(!enabled)(`action pipeline (${TEST_DB})`, () => {
 
   it('follows the device group automation level for automated investigation actions', async () => {
     const svc = await h.api('POST', '/api/tokens', h.adminToken, { name: 'air', role: 'responder' });
-    await h.api('POST', '/api/device-groups', h.adminToken, { name: 'Labs', rank: 1, rule: { namePattern: 'lab-*' }, automationLevel: 'full' });
-    await h.api('POST', '/api/device-groups', h.adminToken, { name: 'Core', rank: 2, rule: { namePattern: 'core-*' }, automationLevel: 'semi_system_folders' });
+    await h.api('POST', '/api/device-groups', h.adminToken, {
+      name: 'Labs',
+      rank: 1,
+      rule: { namePattern: 'lab-*' },
+      automationLevel: 'full',
+    });
+    await h.api('POST', '/api/device-groups', h.adminToken, {
+      name: 'Core',
+      rank: 2,
+      rule: { namePattern: 'core-*' },
+      automationLevel: 'semi_system_folders',
+    });
     const sha = 'c'.repeat(64);
     const q = (host: string, path: string) =>
       request(svc.body.secret, {
@@ -270,7 +333,12 @@ describe.skipIf(!enabled)(`action pipeline (${TEST_DB})`, () => {
       await new Promise<void>((r) => server.close(() => r()));
     });
 
-    const notify = () => request(h.adminToken, { type: 'notify_webhook', target: { kind: 'none', id: 'soc' }, params: { webhook: 'soc', message: 'Isolated fs01' } });
+    const notify = () =>
+      request(h.adminToken, {
+        type: 'notify_webhook',
+        target: { kind: 'none', id: 'soc' },
+        params: { webhook: 'soc', message: 'Isolated fs01' },
+      });
     const run = async () => {
       await h.services.dispatcher.tick();
       await h.services.dispatcher.settle();
@@ -285,8 +353,14 @@ describe.skipIf(!enabled)(`action pipeline (${TEST_DB})`, () => {
       expect(done.timeline.map((e: { to: string }) => e.to)).toEqual(['queued', 'dispatched', 'succeeded']);
       expect(received).toHaveLength(1);
       const body = received[0]!.body;
-      expect(JSON.parse(body)).toMatchObject({ event: 'action.notify_webhook', text: 'Isolated fs01', data: { actionId: a.id } });
-      expect(received[0]!.signature).toBe(`sha256=${createHmac('sha256', 'hook-secret-value').update(body).digest('hex')}`);
+      expect(JSON.parse(body)).toMatchObject({
+        event: 'action.notify_webhook',
+        text: 'Isolated fs01',
+        data: { actionId: a.id },
+      });
+      expect(received[0]!.signature).toBe(
+        `sha256=${createHmac('sha256', 'hook-secret-value').update(body).digest('hex')}`,
+      );
     });
 
     it('retries a failing receiver with backoff, then succeeds', async () => {

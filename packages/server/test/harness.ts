@@ -24,8 +24,11 @@ export function postgresAvailable(): Promise<boolean> {
       await c.end();
       return true;
     } catch (e) {
-      if (process.env.CI) throw new Error(`PostgreSQL is required in CI but not reachable at ${PG_ADMIN_URL}: ${String(e)}`);
-      console.warn(`PostgreSQL not reachable at ${PG_ADMIN_URL}; the integration-postgres project is skipped here (it runs in CI).`);
+      if (process.env.CI)
+        throw new Error(`PostgreSQL is required in CI but not reachable at ${PG_ADMIN_URL}: ${String(e)}`);
+      console.warn(
+        `PostgreSQL not reachable at ${PG_ADMIN_URL}; the integration-postgres project is skipped here (it runs in CI).`,
+      );
       return false;
     }
   })();
@@ -36,7 +39,10 @@ export function postgresAvailable(): Promise<boolean> {
 export async function freshDatabase(): Promise<{ config: DatabaseConfig; drop: () => Promise<void> }> {
   if (TEST_DB === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'quell-it-'));
-    return { config: { kind: 'sqlite', file: join(dir, 'quell.db') }, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+    return {
+      config: { kind: 'sqlite', file: join(dir, 'quell.db') },
+      drop: async () => rmSync(dir, { recursive: true, force: true }),
+    };
   }
   const name = `quell_t_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
@@ -75,7 +81,9 @@ export interface Harness {
 let userSeq = 0;
 
 /** A whole server (services + HTTP app) on a fresh database with a hand-driven clock. */
-export async function createHarness(opts: { env?: NodeJS.ProcessEnv; retryBaseMs?: number } = {}): Promise<Harness> {
+export async function createHarness(
+  opts: { env?: NodeJS.ProcessEnv; retryBaseMs?: number } = {},
+): Promise<Harness> {
   const db = await freshDatabase();
   const store = await createStore(db.config);
   const clock = new ManualClock(T0);
@@ -86,13 +94,21 @@ export async function createHarness(opts: { env?: NodeJS.ProcessEnv; retryBaseMs
   await services.deviceGroups.ensureDefaults();
   await services.access.bootstrapAdmin('admin@example.com', 'admin-password-123');
   // Errors (500s) are logged so a failing test shows why; nothing else is.
-  const app = await buildApp({ services, version: 'test', loginRateLimit: 1000, logger: pino({ level: 'error' }) });
+  const app = await buildApp({
+    services,
+    version: 'test',
+    loginRateLimit: 1000,
+    logger: pino({ level: 'error' }),
+  });
   await app.ready();
   const api: Harness['api'] = async (method, url, token, body) => {
     const res = await app.inject({
       method: method as 'GET',
       url,
-      headers: { ...(token && { authorization: `Bearer ${token}` }), ...(body !== undefined && { 'content-type': 'application/json' }) },
+      headers: {
+        ...(token && { authorization: `Bearer ${token}` }),
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+      },
       ...(body !== undefined && { payload: JSON.stringify(body) }),
     });
     let parsed: unknown = res.body;
@@ -118,7 +134,12 @@ export async function createHarness(opts: { env?: NodeJS.ProcessEnv; retryBaseMs
     api,
     async login(role, deviceGroupIds = []) {
       const email = `${role}${++userSeq}@example.com`;
-      const user = await services.access.createUser(SYSTEM_PRINCIPAL, { email, role, password: 'user-password-123', deviceGroupIds });
+      const user = await services.access.createUser(SYSTEM_PRINCIPAL, {
+        email,
+        role,
+        password: 'user-password-123',
+        deviceGroupIds,
+      });
       const token = await tokenFor(email, 'user-password-123');
       return { token, principal: { kind: 'user', id: user.id, name: email, role, deviceGroupIds } };
     },

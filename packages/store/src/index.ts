@@ -4,7 +4,13 @@ export type { DatabaseConfig, Db, Dialect, Tx } from './database.js';
 export type { Database } from './schema/database.js';
 export { encodeCursor, decodeCursor, toJson, fromJson, iso, isoOrNull } from './json.js';
 export { IncidentRepo, toIncidentSummary, toAlert, toActivity } from './repos/incident.repo.js';
-export type { IncidentRow, AlertRow, IncidentEntityRow, ActivityRow, CandidateRow } from './repos/incident.repo.js';
+export type {
+  IncidentRow,
+  AlertRow,
+  IncidentEntityRow,
+  ActivityRow,
+  CandidateRow,
+} from './repos/incident.repo.js';
 export { ActionRepo, toAction, toActionEvent } from './repos/action.repo.js';
 export type { ActionRow, ActionEventRow } from './repos/action.repo.js';
 export { AuditRepo } from './repos/audit.repo.js';

@@ -28,7 +28,12 @@ export function encodeCursor(value: string | number, id: string): string {
 export function decodeCursor(cursor: string): [string | number, string] | null {
   try {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(v) && v.length === 2 && (typeof v[0] === 'string' || typeof v[0] === 'number') && typeof v[1] === 'string') {
+    if (
+      Array.isArray(v) &&
+      v.length === 2 &&
+      (typeof v[0] === 'string' || typeof v[0] === 'number') &&
+      typeof v[1] === 'string'
+    ) {
       return [v[0], v[1]];
     }
   } catch {

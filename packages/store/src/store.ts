@@ -1,4 +1,11 @@
-import { openDatabase, type DatabaseConfig, type DatabaseHandle, type Db, type Dialect, type Tx } from './database.js';
+import {
+  openDatabase,
+  type DatabaseConfig,
+  type DatabaseHandle,
+  type Db,
+  type Dialect,
+  type Tx,
+} from './database.js';
 import { AccessRepo } from './repos/access.repo.js';
 import { ActionRepo } from './repos/action.repo.js';
 import { AuditRepo } from './repos/audit.repo.js';

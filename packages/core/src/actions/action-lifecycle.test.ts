@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ACTION_STATUSES, type ActionStatus } from '../vocab/action.js';
-import { ACTION_TRANSITIONS, assertTransition, canTransition, isTerminal, PENDING_STATUSES, TERMINAL_STATUSES } from './action-lifecycle.js';
+import {
+  ACTION_TRANSITIONS,
+  assertTransition,
+  canTransition,
+  isTerminal,
+  PENDING_STATUSES,
+  TERMINAL_STATUSES,
+} from './action-lifecycle.js';
 import { IllegalTransitionError } from '../errors.js';
 
 const ALLOWED: Array<[ActionStatus, ActionStatus]> = [
@@ -26,7 +33,9 @@ const ALLOWED: Array<[ActionStatus, ActionStatus]> = [
   ['succeeded', 'undone'],
 ];
 
-const allPairs = ACTION_STATUSES.flatMap((from) => ACTION_STATUSES.map((to) => [from, to] as [ActionStatus, ActionStatus]));
+const allPairs = ACTION_STATUSES.flatMap((from) =>
+  ACTION_STATUSES.map((to) => [from, to] as [ActionStatus, ActionStatus]),
+);
 const illegal = allPairs.filter(([f, t]) => !ALLOWED.some(([a, b]) => a === f && b === t));
 
 describe('action lifecycle', () => {

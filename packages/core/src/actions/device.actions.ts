@@ -16,7 +16,12 @@ export const deviceActions = [
     params: {
       type: 'object',
       properties: {
-        mode: { type: 'string', enum: ['full', 'selective'], default: 'full', description: 'Selective keeps the allow-list below reachable' },
+        mode: {
+          type: 'string',
+          enum: ['full', 'selective'],
+          default: 'full',
+          description: 'Selective keeps the allow-list below reachable',
+        },
         allow: { type: 'array', items: { type: 'string', maxLength: 255 }, maxItems: 64 },
         comment: commentSchema,
       },
@@ -99,12 +104,18 @@ export const deviceActions = [
     kind: 'one_shot',
     params: {
       type: 'object',
-      properties: { scope: { type: 'string', enum: ['quick', 'full'], default: 'quick' }, comment: commentSchema },
+      properties: {
+        scope: { type: 'string', enum: ['quick', 'full'], default: 'quick' },
+        comment: commentSchema,
+      },
       additionalProperties: false,
     },
     result: {
       type: 'object',
-      properties: { filesScanned: { type: 'integer', minimum: 0 }, detections: { type: 'integer', minimum: 0 } },
+      properties: {
+        filesScanned: { type: 'integer', minimum: 0 },
+        detections: { type: 'integer', minimum: 0 },
+      },
       additionalProperties: false,
     },
     destructive: false,

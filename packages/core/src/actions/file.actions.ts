@@ -96,7 +96,10 @@ export const fileActions = [
     params: fileParams,
     result: {
       type: 'object',
-      properties: { verdict: { type: 'string', enum: ['malicious', 'suspicious', 'clean'] }, reportBlobSha256: { type: 'string' } },
+      properties: {
+        verdict: { type: 'string', enum: ['malicious', 'suspicious', 'clean'] },
+        reportBlobSha256: { type: 'string' },
+      },
       additionalProperties: false,
     },
     destructive: false,

@@ -3,13 +3,18 @@ import { commentSchema, noParams } from './json-schema.js';
 
 const RESPONDERS = ['responder', 'admin'] as const;
 const MINUTE = 60_000;
-const params = { type: 'object', properties: { comment: commentSchema }, additionalProperties: false } as const;
+const params = {
+  type: 'object',
+  properties: { comment: commentSchema },
+  additionalProperties: false,
+} as const;
 
 export const identityActions = [
   {
     id: 'disable_user',
     title: 'Disable user',
-    description: 'Disable the account in the directory so it cannot sign in; contains the user until enabled.',
+    description:
+      'Disable the account in the directory so it cannot sign in; contains the user until enabled.',
     targetKind: 'identity',
     kind: 'state',
     params,

@@ -3,7 +3,16 @@
  * so `core` stays free of libraries; the server compiles these with its validator.
  */
 export type JsonSchema =
-  | { type: 'string'; minLength?: number; maxLength?: number; pattern?: string; enum?: readonly string[]; format?: string; description?: string; default?: string }
+  | {
+      type: 'string';
+      minLength?: number;
+      maxLength?: number;
+      pattern?: string;
+      enum?: readonly string[];
+      format?: string;
+      description?: string;
+      default?: string;
+    }
   | { type: 'integer' | 'number'; minimum?: number; maximum?: number; description?: string; default?: number }
   | { type: 'boolean'; description?: string; default?: boolean }
   | { type: 'array'; items: JsonSchema; minItems?: number; maxItems?: number; description?: string }
@@ -15,7 +24,11 @@ export type JsonSchema =
       description?: string;
     };
 
-export const noParams = { type: 'object', properties: {}, additionalProperties: false } as const satisfies JsonSchema;
+export const noParams = {
+  type: 'object',
+  properties: {},
+  additionalProperties: false,
+} as const satisfies JsonSchema;
 
 export const sha256Schema = {
   type: 'string',
@@ -23,4 +36,8 @@ export const sha256Schema = {
   description: 'SHA-256 of the file, hex',
 } as const satisfies JsonSchema;
 
-export const commentSchema = { type: 'string', maxLength: 1000, description: 'Why this action is taken' } as const satisfies JsonSchema;
+export const commentSchema = {
+  type: 'string',
+  maxLength: 1000,
+  description: 'Why this action is taken',
+} as const satisfies JsonSchema;

@@ -7,7 +7,8 @@ export const investigationActions = [
   {
     id: 'start_automated_investigation',
     title: 'Start automated investigation',
-    description: 'Investigate the device and its alerts; remediation it proposes follows the device group’s automation level.',
+    description:
+      'Investigate the device and its alerts; remediation it proposes follows the device group’s automation level.',
     targetKind: 'device',
     kind: 'one_shot',
     params: { type: 'object', properties: { comment: commentSchema }, additionalProperties: false },
@@ -37,7 +38,12 @@ export const notificationActions = [
     params: {
       type: 'object',
       properties: {
-        webhook: { type: 'string', minLength: 1, maxLength: 100, description: 'Name of a configured webhook' },
+        webhook: {
+          type: 'string',
+          minLength: 1,
+          maxLength: 100,
+          description: 'Name of a configured webhook',
+        },
         message: { type: 'string', minLength: 1, maxLength: 4000 },
       },
       required: ['webhook', 'message'],

@@ -27,7 +27,16 @@ export interface ApprovalDecision {
 }
 
 /** Core OS folders on Linux: remediation there needs approval under `semi_system_folders`. */
-export const SYSTEM_FOLDERS = ['/bin/', '/sbin/', '/usr/', '/lib/', '/lib64/', '/etc/', '/boot/', '/opt/'] as const;
+export const SYSTEM_FOLDERS = [
+  '/bin/',
+  '/sbin/',
+  '/usr/',
+  '/lib/',
+  '/lib64/',
+  '/etc/',
+  '/boot/',
+  '/opt/',
+] as const;
 /** Temporary folders: remediation there runs automatically under `semi_non_temp_folders`. */
 export const TEMP_FOLDERS = ['/tmp/', '/var/tmp/', '/dev/shm/'] as const;
 
@@ -71,7 +80,9 @@ export function decideApproval(ctx: ApprovalContext): ApprovalDecision {
   if (rule) {
     return {
       needsApproval: rule.requireApproval,
-      reason: rule.requireApproval ? 'an approval rule requires approval' : 'an approval rule waives approval',
+      reason: rule.requireApproval
+        ? 'an approval rule requires approval'
+        : 'an approval rule waives approval',
     };
   }
   if (def.readOnly) return { needsApproval: false, reason: 'read-only action' };

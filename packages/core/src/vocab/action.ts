@@ -25,7 +25,15 @@ export const ACTION_SOURCES = [
 ] as const;
 export type ActionSource = (typeof ACTION_SOURCES)[number];
 
-export const TARGET_KINDS = ['device', 'file', 'identity', 'mailbox', 'indicator', 'incident', 'none'] as const;
+export const TARGET_KINDS = [
+  'device',
+  'file',
+  'identity',
+  'mailbox',
+  'indicator',
+  'incident',
+  'none',
+] as const;
 export type TargetKind = (typeof TARGET_KINDS)[number];
 
 /** What can carry an action out; executors register under one of these. */

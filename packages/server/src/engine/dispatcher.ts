@@ -96,7 +96,13 @@ export class Dispatcher {
     const now = this.ctx.clock.now();
     await this.ctx.store.transaction(async (trx) => {
       for (const row of await this.ctx.store.actions.approvalsDue(trx, now, 500)) {
-        await this.actions.transition(trx, row, 'timed_out', SYSTEM, 'no decision before the approval timeout; counts as rejected');
+        await this.actions.transition(
+          trx,
+          row,
+          'timed_out',
+          SYSTEM,
+          'no decision before the approval timeout; counts as rejected',
+        );
       }
     });
   }
@@ -105,7 +111,13 @@ export class Dispatcher {
     const now = this.ctx.clock.now();
     await this.ctx.store.transaction(async (trx) => {
       for (const row of await this.ctx.store.actions.queuedExpired(trx, now, 500)) {
-        await this.actions.transition(trx, row, 'expired', SYSTEM, row.error ? `expired: ${row.error}` : 'no executor took it before its TTL');
+        await this.actions.transition(
+          trx,
+          row,
+          'expired',
+          SYSTEM,
+          row.error ? `expired: ${row.error}` : 'no executor took it before its TTL',
+        );
       }
     });
   }
@@ -115,7 +127,12 @@ export class Dispatcher {
     await this.ctx.store.transaction(async (trx) => {
       for (const row of await this.ctx.store.actions.overdue(trx, now, 500)) {
         if (this.inflight.has(row.id)) this.inflight.get(row.id)?.abort();
-        await this.retryOrFail(trx, row, `executor did not finish within ${actionDefinition(row.type).timeoutMs / 1000} s`, true);
+        await this.retryOrFail(
+          trx,
+          row,
+          `executor did not finish within ${actionDefinition(row.type).timeoutMs / 1000} s`,
+          true,
+        );
       }
     });
   }
@@ -129,7 +146,11 @@ export class Dispatcher {
         const executor = this.registry.resolve(row.type, def.executors as readonly ExecutorKind[]);
         if (!executor) {
           const why = `no ${def.executors.join('/')} executor for ${def.id} is installed; it waits until one is or until it expires`;
-          if (row.error !== why) await this.ctx.store.actions.update(trx, row.id, row.version, { error: why, next_attempt_at: now + 60_000 });
+          if (row.error !== why)
+            await this.ctx.store.actions.update(trx, row.id, row.version, {
+              error: why,
+              next_attempt_at: now + 60_000,
+            });
           continue;
         }
         out.push(
@@ -159,7 +180,10 @@ export class Dispatcher {
     try {
       const result = await executor.execute(toAction(row), controller.signal);
       await this.finish(row.id, async (trx, current) => {
-        await this.actions.transition(trx, current, 'succeeded', executor.name, 'executor reported success', { result, claimedUntil: null });
+        await this.actions.transition(trx, current, 'succeeded', executor.name, 'executor reported success', {
+          result,
+          claimedUntil: null,
+        });
       });
     } catch (e) {
       const transient = e instanceof TransientExecutorError || controller.signal.aborted;
@@ -185,14 +209,24 @@ export class Dispatcher {
     const now = this.ctx.clock.now();
     if (transient && row.attempts < this.maxAttempts && row.expires_at > now) {
       const delay = this.retryBaseMs * 2 ** (row.attempts - 1);
-      await this.actions.transition(trx, row, 'queued', SYSTEM, `attempt ${row.attempts} failed (${message}); retrying`, {
+      await this.actions.transition(
+        trx,
+        row,
+        'queued',
+        SYSTEM,
+        `attempt ${row.attempts} failed (${message}); retrying`,
+        {
+          error: message,
+          nextAttemptAt: now + delay,
+          claimedBy: null,
+          claimedUntil: null,
+        },
+      );
+    } else {
+      await this.actions.transition(trx, row, 'failed', SYSTEM, message, {
         error: message,
-        nextAttemptAt: now + delay,
-        claimedBy: null,
         claimedUntil: null,
       });
-    } else {
-      await this.actions.transition(trx, row, 'failed', SYSTEM, message, { error: message, claimedUntil: null });
     }
   }
 }

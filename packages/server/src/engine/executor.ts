@@ -29,7 +29,9 @@ export abstract class BaseExecutor implements Executor {
 
   execute(action: Action, signal: AbortSignal): Promise<Record<string, unknown>> {
     if (!this.supports(action.type)) {
-      return Promise.reject(new NotSupportedError(`${this.name} cannot carry out ${action.type}.`, { type: action.type }));
+      return Promise.reject(
+        new NotSupportedError(`${this.name} cannot carry out ${action.type}.`, { type: action.type }),
+      );
     }
     return this.run(action, signal);
   }

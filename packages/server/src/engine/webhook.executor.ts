@@ -21,7 +21,10 @@ export class WebhookExecutor extends BaseExecutor {
   protected async run(action: Action, signal: AbortSignal): Promise<Record<string, unknown>> {
     const name = String(action.params.webhook);
     const hook = (await this.settings.get()).webhooks.find((w) => w.name === name);
-    if (!hook) throw new InputError(`No webhook named "${name}" is configured; add it under Settings → Webhooks.`, { webhook: name });
+    if (!hook)
+      throw new InputError(`No webhook named "${name}" is configured; add it under Settings → Webhooks.`, {
+        webhook: name,
+      });
     const secret = hook.secretRef ? this.env[hook.secretRef] : undefined;
     try {
       const res = await this.notifier.send(
@@ -35,7 +38,8 @@ export class WebhookExecutor extends BaseExecutor {
       );
       return { status: res.status };
     } catch (e) {
-      if (e instanceof DeliveryError && e.retryable) throw new TransientExecutorError(e.message, { cause: e });
+      if (e instanceof DeliveryError && e.retryable)
+        throw new TransientExecutorError(e.message, { cause: e });
       throw e;
     }
   }

@@ -59,7 +59,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // arrive as text, so those are coerced.
   const bodyAjv = makeAjv(false);
   const textAjv = makeAjv(true);
-  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema));
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === 'body' ? bodyAjv : textAjv).compile(schema),
+  );
   app.setErrorHandler(errorHandler);
   app.decorateRequest('auth', null);
 
@@ -71,7 +73,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       info: {
         title: 'Quell API',
         version: deps.version,
-        description: 'Incidents, alerts, the action pipeline and the Action Center. Errors are {code, message, details}.',
+        description:
+          'Incidents, alerts, the action pipeline and the Action Center. Errors are {code, message, details}.',
       },
       components: {
         securitySchemes: {
@@ -86,7 +89,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const metrics = createMetrics(deps.services);
   app.addHook('onResponse', (req, reply, done) => {
-    metrics.observe(req.method, req.routeOptions.url ?? 'unknown', reply.statusCode, reply.elapsedTime / 1000);
+    metrics.observe(
+      req.method,
+      req.routeOptions.url ?? 'unknown',
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
     done();
   });
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
@@ -118,9 +126,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         ...(route.auth === 'public' && { security: [] }),
         response: isJson
           ? { [route.status ?? 200]: route.response }
-          : { [route.status ?? 200]: { description: route.summary, content: { [route.produces ?? 'text/plain']: { schema: { type: 'string' } } } } },
+          : {
+              [route.status ?? 200]: {
+                description: route.summary,
+                content: { [route.produces ?? 'text/plain']: { schema: { type: 'string' } } },
+              },
+            },
       },
-      ...(op === 'login' && { config: { rateLimit: { max: deps.loginRateLimit ?? 10, timeWindow: '1 minute' } } }),
+      ...(op === 'login' && {
+        config: { rateLimit: { max: deps.loginRateLimit ?? 10, timeWindow: '1 minute' } },
+      }),
       preValidation: async (req) => {
         req.auth = await authorize(req, route, access);
       },
@@ -141,14 +156,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const webDir = deps.webDir ?? null;
   const haveConsole = webDir !== null && existsSync(join(webDir, 'index.html'));
-  if (haveConsole) await app.register(fastifyStatic, { root: webDir, wildcard: false, index: ['index.html'] });
+  if (haveConsole)
+    await app.register(fastifyStatic, { root: webDir, wildcard: false, index: ['index.html'] });
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0] ?? '';
     if (req.method === 'GET' && !path.startsWith('/api/') && path !== '/metrics') {
       if (haveConsole) return reply.type('text/html').sendFile('index.html');
       return reply
         .type('text/html')
-        .send('<!doctype html><title>Quell</title><p>The Quell console is not built. Run <code>npm run build</code>, then restart. The API is at <a href="/api/docs">/api/docs</a>.</p>');
+        .send(
+          '<!doctype html><title>Quell</title><p>The Quell console is not built. Run <code>npm run build</code>, then restart. The API is at <a href="/api/docs">/api/docs</a>.</p>',
+        );
     }
     return reply.status(404).send({
       code: 'QUELL_E_NOT_FOUND',

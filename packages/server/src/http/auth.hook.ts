@@ -11,7 +11,11 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * sessions must echo their CSRF token on writes: a cross-site form can send the cookie but cannot
  * read the token.
  */
-export async function authorize(req: FastifyRequest, route: RouteDef, access: AccessService): Promise<Authenticated | null> {
+export async function authorize(
+  req: FastifyRequest,
+  route: RouteDef,
+  access: AccessService,
+): Promise<Authenticated | null> {
   const header = req.headers.authorization;
   let auth: Authenticated | null = null;
   if (header) {
@@ -30,12 +34,16 @@ export async function authorize(req: FastifyRequest, route: RouteDef, access: Ac
   }
   if (route.auth === 'public') return auth;
   if (!auth) {
-    throw new UnauthenticatedError('Log in first: use the console, `quell login`, or send "Authorization: Bearer <API token>".');
+    throw new UnauthenticatedError(
+      'Log in first: use the console, `quell login`, or send "Authorization: Bearer <API token>".',
+    );
   }
   if (auth.via === 'cookie' && !SAFE_METHODS.has(req.method)) {
     const sent = req.headers['x-csrf-token'];
     if (!sent || sent !== auth.csrfToken) {
-      throw new NotAllowedError('Missing or wrong x-csrf-token header for this session; reload the console and try again.');
+      throw new NotAllowedError(
+        'Missing or wrong x-csrf-token header for this session; reload the console and try again.',
+      );
     }
   }
   if (route.auth !== 'authenticated' && !roleHas(auth.principal.role, route.auth)) {

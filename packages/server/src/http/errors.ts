@@ -29,9 +29,14 @@ export function describeValidationError(context: string, e: ErrorObject): string
 /** Errors from if/then/else and oneOf wrappers repeat what the specific errors already say. */
 const NOISE = new Set(['if', 'oneOf', 'anyOf']);
 
-export function validationMessage(context: string, errors: readonly ErrorObject[]): { message: string; problems: string[] } {
+export function validationMessage(
+  context: string,
+  errors: readonly ErrorObject[],
+): { message: string; problems: string[] } {
   const specific = errors.filter((e) => !NOISE.has(e.keyword));
-  const problems = [...new Set((specific.length ? specific : errors).map((e) => describeValidationError(context, e)))];
+  const problems = [
+    ...new Set((specific.length ? specific : errors).map((e) => describeValidationError(context, e))),
+  ];
   const shown = problems.slice(0, 5);
   const more = problems.length > shown.length ? ` (and ${problems.length - shown.length} more)` : '';
   return { message: `Invalid ${context}: ${shown.join('; ')}${more}.`, problems };
@@ -42,9 +47,15 @@ export function validationMessage(context: string, errors: readonly ErrorObject[
  * QUELL_E_INPUT with every problem named, other 4xx keep their status, and anything unknown is
  * logged and becomes a 500 that reveals nothing internal.
  */
-export function errorHandler(error: FastifyError & ValidationLike, req: FastifyRequest, reply: FastifyReply): void {
+export function errorHandler(
+  error: FastifyError & ValidationLike,
+  req: FastifyRequest,
+  reply: FastifyReply,
+): void {
   if (error instanceof QuellError) {
-    void reply.status(ERROR_HTTP_STATUS[error.code]).send({ code: error.code, message: error.message, details: error.details });
+    void reply
+      .status(ERROR_HTTP_STATUS[error.code])
+      .send({ code: error.code, message: error.message, details: error.details });
     return;
   }
   if (error.validation) {
@@ -55,7 +66,11 @@ export function errorHandler(error: FastifyError & ValidationLike, req: FastifyR
   }
   const status = error.statusCode ?? 500;
   if (status === 429) {
-    void reply.status(429).send({ code: 'QUELL_E_RATE_LIMITED', message: 'Too many attempts; wait a minute and try again.', details: {} });
+    void reply.status(429).send({
+      code: 'QUELL_E_RATE_LIMITED',
+      message: 'Too many attempts; wait a minute and try again.',
+      details: {},
+    });
     return;
   }
   if (status >= 400 && status < 500) {
@@ -67,13 +82,16 @@ export function errorHandler(error: FastifyError & ValidationLike, req: FastifyR
           : error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
             ? 'Send the body as application/json.'
             : error.message;
-    void reply.status(status).send({ code: 'QUELL_E_INPUT', message, details: { reason: error.code ?? null } });
+    void reply
+      .status(status)
+      .send({ code: 'QUELL_E_INPUT', message, details: { reason: error.code ?? null } });
     return;
   }
   req.log.error({ err: error }, 'unhandled error');
   void reply.status(500).send({
     code: 'QUELL_E_INTERNAL',
-    message: 'Something went wrong on the server; it has been logged. Try again, and report it if it persists.',
+    message:
+      'Something went wrong on the server; it has been logged. Try again, and report it if it persists.',
     details: { requestId: req.id },
   });
 }

@@ -91,7 +91,11 @@ export function createHandlers(s: Services, o: HandlerOptions): Handlers {
       const lines: string[] = [ACTION_CSV_COLUMNS.join(',')];
       let cursor: string | undefined = undefined;
       do {
-        const page: Awaited<ReturnType<typeof s.actions.list>> = await s.actions.list({ ...query, limit: 500, ...(cursor && { cursor }) });
+        const page: Awaited<ReturnType<typeof s.actions.list>> = await s.actions.list({
+          ...query,
+          limit: 500,
+          ...(cursor && { cursor }),
+        });
         for (const a of page.items) lines.push(actionCsvRow(a));
         cursor = page.nextCursor ?? undefined;
       } while (cursor && lines.length <= EXPORT_MAX_ROWS);
@@ -106,9 +110,15 @@ export function createHandlers(s: Services, o: HandlerOptions): Handlers {
     rejectAction: (c) => s.actions.reject(who(c).principal, c.params.id, c.body.comment),
     cancelAction: (c) => s.actions.cancel(who(c).principal, c.params.id, c.body.comment),
     undoAction: (c) => s.actions.undo(who(c).principal, c.params.id, c.body.comment),
-    bulkApprove: async (c) => ({ actions: await s.actions.bulkDecide(who(c).principal, c.body.ids, 'approve', c.body.comment) }),
-    bulkReject: async (c) => ({ actions: await s.actions.bulkDecide(who(c).principal, c.body.ids, 'reject', c.body.comment) }),
-    bulkUndo: async (c) => ({ actions: await s.actions.bulkUndo(who(c).principal, c.body.ids, c.body.comment) }),
+    bulkApprove: async (c) => ({
+      actions: await s.actions.bulkDecide(who(c).principal, c.body.ids, 'approve', c.body.comment),
+    }),
+    bulkReject: async (c) => ({
+      actions: await s.actions.bulkDecide(who(c).principal, c.body.ids, 'reject', c.body.comment),
+    }),
+    bulkUndo: async (c) => ({
+      actions: await s.actions.bulkUndo(who(c).principal, c.body.ids, c.body.comment),
+    }),
 
     listDeviceGroups: async () => ({ items: await s.deviceGroups.list() }),
     createDeviceGroup: (c) => s.deviceGroups.create(who(c).principal, c.body),

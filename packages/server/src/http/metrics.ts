@@ -18,7 +18,11 @@ export function createMetrics(s: Services) {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
-  const alertsIngested = new Counter({ name: 'quell_alerts_ingested_total', help: 'Alerts ingested (new, not duplicates)', registers: [registry] });
+  const alertsIngested = new Counter({
+    name: 'quell_alerts_ingested_total',
+    help: 'Alerts ingested (new, not duplicates)',
+    registers: [registry],
+  });
   new Gauge({
     name: 'quell_actions_pending_approval',
     help: 'Actions waiting for approval',

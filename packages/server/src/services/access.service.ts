@@ -1,5 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { ApiToken, ApiTokenCreated, ApiTokenInput, Me, Session, User, UserInput, UserPatch } from '@quell/contracts';
+import type {
+  ApiToken,
+  ApiTokenCreated,
+  ApiTokenInput,
+  Me,
+  Session,
+  User,
+  UserInput,
+  UserPatch,
+} from '@quell/contracts';
 import {
   ConflictError,
   InputError,
@@ -41,10 +50,16 @@ export class AccessService {
   ) {}
 
   /** On an empty instance, creates the first admin; returns its credentials when it did. */
-  async bootstrapAdmin(email: string | null, password: string | null): Promise<{ email: string; password: string; generated: boolean } | null> {
+  async bootstrapAdmin(
+    email: string | null,
+    password: string | null,
+  ): Promise<{ email: string; password: string; generated: boolean } | null> {
     if ((await this.ctx.store.access.userCount()) > 0) return null;
     const generated = password === null;
-    const creds = { email: (email ?? DEFAULT_ADMIN_EMAIL).toLowerCase(), password: password ?? randomBytes(15).toString('base64url') };
+    const creds = {
+      email: (email ?? DEFAULT_ADMIN_EMAIL).toLowerCase(),
+      password: password ?? randomBytes(15).toString('base64url'),
+    };
     const hash = await hashPassword(creds.password);
     await this.ctx.store.transaction(async (trx) => {
       await this.ctx.store.access.insertUser(trx, {
@@ -63,7 +78,11 @@ export class AccessService {
     return { ...creds, generated };
   }
 
-  async login(email: string, password: string, mode: 'cookie' | 'token'): Promise<Session & { secret: string }> {
+  async login(
+    email: string,
+    password: string,
+    mode: 'cookie' | 'token',
+  ): Promise<Session & { secret: string }> {
     const row = await this.ctx.store.access.userByEmail(this.ctx.store.db, email);
     const ok = await verifyPassword(password, row?.password_hash ?? DUMMY_HASH);
     if (!row || !ok) throw new UnauthenticatedError('Wrong email or password.');
@@ -85,7 +104,13 @@ export class AccessService {
       await this.ctx.store.access.updateUser(trx, row.id, { last_login_at: now });
       await audit(this.ctx, trx, row.email, 'user.login', row.email, { mode });
     });
-    return { user: toUser({ ...row, last_login_at: now }), csrfToken: csrf, token: mode === 'token' ? token : null, expiresAt: iso(expiresAt), secret: token };
+    return {
+      user: toUser({ ...row, last_login_at: now }),
+      csrfToken: csrf,
+      token: mode === 'token' ? token : null,
+      expiresAt: iso(expiresAt),
+      secret: token,
+    };
   }
 
   private ctx_sessionMs(): number {
@@ -107,13 +132,21 @@ export class AccessService {
     const hash = sha256(secretValue);
     if (secretValue.startsWith('qt_') && via === 'bearer') {
       const t = await this.ctx.store.access.tokenByHash(hash);
-      if (!t || t.revoked_at !== null) throw new UnauthenticatedError('This API token is unknown or revoked; create a new one.');
-      if (t.expires_at !== null && t.expires_at <= now) throw new UnauthenticatedError('This API token has expired; create a new one.');
+      if (!t || t.revoked_at !== null)
+        throw new UnauthenticatedError('This API token is unknown or revoked; create a new one.');
+      if (t.expires_at !== null && t.expires_at <= now)
+        throw new UnauthenticatedError('This API token has expired; create a new one.');
       if (t.last_used_at === null || now - t.last_used_at > 60_000) {
         await this.ctx.store.access.updateToken(this.ctx.store.db, t.id, { last_used_at: now });
       }
       return {
-        principal: { kind: 'token', id: t.id, name: t.name, role: t.role as Role, deviceGroupIds: fromJson<string[]>(t.device_group_ids, []) },
+        principal: {
+          kind: 'token',
+          id: t.id,
+          name: t.name,
+          role: t.role as Role,
+          deviceGroupIds: fromJson<string[]>(t.device_group_ids, []),
+        },
         sessionId: null,
         csrfToken: null,
         via,
@@ -121,11 +154,18 @@ export class AccessService {
     }
     const s = await this.ctx.store.access.sessionByHash(hash);
     if (!s || s.expires_at <= now) throw new UnauthenticatedError('Your session has ended; log in again.');
-    if ((s.kind === 'cookie') !== (via === 'cookie')) throw new UnauthenticatedError('This session cannot be used this way; log in again.');
+    if ((s.kind === 'cookie') !== (via === 'cookie'))
+      throw new UnauthenticatedError('This session cannot be used this way; log in again.');
     const u = await this.ctx.store.access.user(this.ctx.store.db, s.user_id);
     if (!u || u.disabled) throw new UnauthenticatedError('This account is disabled or gone; ask an admin.');
     return {
-      principal: { kind: 'user', id: u.id, name: u.email, role: u.role as Role, deviceGroupIds: fromJson<string[]>(u.device_group_ids, []) },
+      principal: {
+        kind: 'user',
+        id: u.id,
+        name: u.email,
+        role: u.role as Role,
+        deviceGroupIds: fromJson<string[]>(u.device_group_ids, []),
+      },
       sessionId: s.id,
       csrfToken: s.csrf_token,
       via,
@@ -134,7 +174,14 @@ export class AccessService {
 
   me(auth: Authenticated): Me {
     const p = auth.principal;
-    return { kind: p.kind === 'token' ? 'token' : 'user', id: p.id, name: p.name, role: p.role, deviceGroupIds: [...p.deviceGroupIds], csrfToken: auth.csrfToken };
+    return {
+      kind: p.kind === 'token' ? 'token' : 'user',
+      id: p.id,
+      name: p.name,
+      role: p.role,
+      deviceGroupIds: [...p.deviceGroupIds],
+      csrfToken: auth.csrfToken,
+    };
   }
 
   async users(): Promise<User[]> {
@@ -156,10 +203,14 @@ export class AccessService {
       last_login_at: null,
     };
     await this.ctx.store.transaction(async (trx) => {
-      if (await this.ctx.store.access.userByEmail(trx, email)) throw new ConflictError(`A user ${email} already exists.`, { email });
+      if (await this.ctx.store.access.userByEmail(trx, email))
+        throw new ConflictError(`A user ${email} already exists.`, { email });
       await this.deviceGroups.assertExist(trx, input.deviceGroupIds ?? []);
       await this.ctx.store.access.insertUser(trx, row);
-      await audit(this.ctx, trx, principal, 'user.created', email, { role: input.role, deviceGroupIds: input.deviceGroupIds ?? [] });
+      await audit(this.ctx, trx, principal, 'user.created', email, {
+        role: input.role,
+        deviceGroupIds: input.deviceGroupIds ?? [],
+      });
     });
     return toUser(row);
   }
@@ -169,7 +220,10 @@ export class AccessService {
     await this.ctx.store.transaction(async (trx) => {
       const row = await this.ctx.store.access.user(trx, id);
       if (!row) throw new NotFoundError(`No user ${id}.`, { id });
-      if (id === principal.id && ((patch.role !== undefined && patch.role !== 'admin') || patch.disabled === true)) {
+      if (
+        id === principal.id &&
+        ((patch.role !== undefined && patch.role !== 'admin') || patch.disabled === true)
+      ) {
         throw new InputError('You cannot demote or disable yourself; ask another admin.', { id });
       }
       if (patch.deviceGroupIds) await this.deviceGroups.assertExist(trx, patch.deviceGroupIds);
@@ -181,10 +235,14 @@ export class AccessService {
         ...(hash !== undefined && { password_hash: hash }),
       });
       // A new password or a lost account ends the user's sessions everywhere.
-      if (hash !== undefined || patch.disabled === true || patch.role !== undefined) await this.ctx.store.access.deleteSessionsOf(trx, id);
+      if (hash !== undefined || patch.disabled === true || patch.role !== undefined)
+        await this.ctx.store.access.deleteSessionsOf(trx, id);
       const { password: _omit, ...logged } = patch;
       void _omit;
-      await audit(this.ctx, trx, principal, 'user.changed', row.email, { ...logged, passwordChanged: hash !== undefined });
+      await audit(this.ctx, trx, principal, 'user.changed', row.email, {
+        ...logged,
+        passwordChanged: hash !== undefined,
+      });
     });
     const row = await this.ctx.store.access.user(this.ctx.store.db, id);
     return toUser(row!);

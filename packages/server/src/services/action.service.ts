@@ -54,31 +54,55 @@ export class ActionService {
     private readonly params: ParamValidator,
   ) {}
 
-  async request(principal: Principal, input: ActionRequest, link: { undoOf?: ActionRow } = {}): Promise<Action> {
+  async request(
+    principal: Principal,
+    input: ActionRequest,
+    link: { undoOf?: ActionRow } = {},
+  ): Promise<Action> {
     const id = await this.ctx.store.transaction((trx) => this.requestIn(trx, principal, input, link));
     this.onQueued();
     return this.get(id);
   }
 
-  private async requestIn(trx: Tx, principal: Principal, input: ActionRequest, link: { undoOf?: ActionRow }): Promise<string> {
+  private async requestIn(
+    trx: Tx,
+    principal: Principal,
+    input: ActionRequest,
+    link: { undoOf?: ActionRow },
+  ): Promise<string> {
     const def = actionDefinition(input.type);
     if (def.targetKind !== input.target.kind) {
-      throw new InputError(`${def.id} acts on a ${def.targetKind}, not a ${input.target.kind}; set target.kind to "${def.targetKind}".`, {
-        expected: def.targetKind,
-      });
+      throw new InputError(
+        `${def.id} acts on a ${def.targetKind}, not a ${input.target.kind}; set target.kind to "${def.targetKind}".`,
+        {
+          expected: def.targetKind,
+        },
+      );
     }
     if (!def.requestRoles.includes(principal.role)) {
-      throw new NotAllowedError(`Your role (${principal.role}) cannot request ${def.id}; it needs ${def.requestRoles.join(' or ')}.`, {
-        needs: def.requestRoles,
-      });
+      throw new NotAllowedError(
+        `Your role (${principal.role}) cannot request ${def.id}; it needs ${def.requestRoles.join(' or ')}.`,
+        {
+          needs: def.requestRoles,
+        },
+      );
     }
     const source: ActionSource = input.source ?? 'manual';
     if (principal.kind === 'user' && source !== 'manual' && source !== 'live_response') {
-      throw new NotAllowedError(`Only API tokens and Quell itself may request actions with source ${source}.`, { source });
+      throw new NotAllowedError(
+        `Only API tokens and Quell itself may request actions with source ${source}.`,
+        { source },
+      );
     }
     const params = this.params.check(def.id, input.params ?? {});
-    if (def.targetKind === 'file' && typeof params.sha256 === 'string' && params.sha256.toLowerCase() !== input.target.id.toLowerCase()) {
-      throw new InputError('params.sha256 must be the target file’s SHA-256 (target.id).', { target: input.target.id });
+    if (
+      def.targetKind === 'file' &&
+      typeof params.sha256 === 'string' &&
+      params.sha256.toLowerCase() !== input.target.id.toLowerCase()
+    ) {
+      throw new InputError('params.sha256 must be the target file’s SHA-256 (target.id).', {
+        target: input.target.id,
+      });
     }
     const group = await this.deviceGroups.groupOfTarget(trx, input.target);
     const groupId = group?.id ?? null;
@@ -142,15 +166,35 @@ export class ActionService {
     };
     await this.ctx.store.actions.insert(trx, row);
     await this.ctx.store.actions.insertEvents(trx, [
-      { id: this.ctx.ids.next('ev'), action_id: id, at: now, from_status: null, to_status: status, actor, reason: decision.reason },
+      {
+        id: this.ctx.ids.next('ev'),
+        action_id: id,
+        at: now,
+        from_status: null,
+        to_status: status,
+        actor,
+        reason: decision.reason,
+      },
     ]);
     if (link.undoOf) {
-      if (!(await this.ctx.store.actions.update(trx, link.undoOf.id, link.undoOf.version, { undone_by: id, updated_at: now }))) {
-        throw new ConflictError(`Action ${link.undoOf.id} changed while the undo was being requested; try again.`, {});
+      if (
+        !(await this.ctx.store.actions.update(trx, link.undoOf.id, link.undoOf.version, {
+          undone_by: id,
+          updated_at: now,
+        }))
+      ) {
+        throw new ConflictError(
+          `Action ${link.undoOf.id} changed while the undo was being requested; try again.`,
+          {},
+        );
       }
     }
     if (input.incidentId) {
-      await this.incidents.note(trx, input.incidentId, actor, 'action_requested', def.title, { actionId: id, type: def.id, status });
+      await this.incidents.note(trx, input.incidentId, actor, 'action_requested', def.title, {
+        actionId: id,
+        type: def.id,
+        status,
+      });
     }
     await audit(this.ctx, trx, principal, 'action.requested', id, {
       type: def.id,
@@ -178,7 +222,10 @@ export class ActionService {
 
   async mustGet(trx: Tx, id: string): Promise<ActionRow> {
     const row = await this.ctx.store.actions.get(trx, id);
-    if (!row) throw new NotFoundError(`No action ${id}. The Action Center lists them: \`quell actions list\`.`, { id });
+    if (!row)
+      throw new NotFoundError(`No action ${id}. The Action Center lists them: \`quell actions list\`.`, {
+        id,
+      });
     return row;
   }
 
@@ -191,7 +238,12 @@ export class ActionService {
   }
 
   /** Approves or rejects actions of one type, all or none. */
-  async bulkDecide(principal: Principal, ids: readonly string[], verdict: 'approve' | 'reject', comment?: string): Promise<Action[]> {
+  async bulkDecide(
+    principal: Principal,
+    ids: readonly string[],
+    verdict: 'approve' | 'reject',
+    comment?: string,
+  ): Promise<Action[]> {
     const unique = [...new Set(ids)];
     const actor = actorName(principal);
     await this.ctx.store.transaction(async (trx) => {
@@ -200,25 +252,39 @@ export class ActionService {
       for (const row of rows) {
         const def = actionDefinition(row.type);
         if (!roleHas(principal.role, 'actions:decide') || !def.approveRoles.includes(principal.role)) {
-          throw new NotAllowedError(`Your role (${principal.role}) cannot ${verdict} ${def.id}; it needs ${def.approveRoles.join(' or ')}.`, {
-            needs: def.approveRoles,
-          });
+          throw new NotAllowedError(
+            `Your role (${principal.role}) cannot ${verdict} ${def.id}; it needs ${def.approveRoles.join(' or ')}.`,
+            {
+              needs: def.approveRoles,
+            },
+          );
         }
         if (!scopeCovers(principal, row.device_group_id)) {
-          throw new NotAllowedError(`Action ${row.id} targets a device outside your device groups.`, { id: row.id });
+          throw new NotAllowedError(`Action ${row.id} targets a device outside your device groups.`, {
+            id: row.id,
+          });
         }
         if (settings.twoPersonRule && row.requested_by_id === principal.id) {
-          throw new NotAllowedError(`Two-person rule: action ${row.id} must be ${verdict}d by someone other than its requester.`, { id: row.id });
+          throw new NotAllowedError(
+            `Two-person rule: action ${row.id} must be ${verdict}d by someone other than its requester.`,
+            { id: row.id },
+          );
         }
         if (verdict === 'approve') {
-          await this.transition(trx, row, 'approved', actor, comment ?? 'approved', { decidedBy: actor, decisionComment: comment ?? null });
+          await this.transition(trx, row, 'approved', actor, comment ?? 'approved', {
+            decidedBy: actor,
+            decisionComment: comment ?? null,
+          });
           const approved = await this.mustGet(trx, row.id);
           const ttl = approved.expires_at - (approved.approval_expires_at ?? approved.created_at);
           await this.transition(trx, approved, 'queued', actor, 'approved, queued for its executor', {
             expiresAt: this.ctx.clock.now() + Math.max(ttl, HOUR),
           });
         } else {
-          await this.transition(trx, row, 'rejected', actor, comment ?? 'rejected', { decidedBy: actor, decisionComment: comment ?? null });
+          await this.transition(trx, row, 'rejected', actor, comment ?? 'rejected', {
+            decidedBy: actor,
+            decisionComment: comment ?? null,
+          });
         }
       }
     });
@@ -238,9 +304,14 @@ export class ActionService {
         throw new NotAllowedError(`Action ${id} targets a device outside your device groups.`, { id });
       }
       if (isTerminal(row.status as ActionStatus)) {
-        throw new ConflictError(`Action ${id} is already ${row.status}; only unfinished actions can be cancelled.`, { status: row.status });
+        throw new ConflictError(
+          `Action ${id} is already ${row.status}; only unfinished actions can be cancelled.`,
+          { status: row.status },
+        );
       }
-      await this.transition(trx, row, 'cancelled', actor, comment ?? 'cancelled', { decisionComment: comment ?? row.decision_comment });
+      await this.transition(trx, row, 'cancelled', actor, comment ?? 'cancelled', {
+        decisionComment: comment ?? row.decision_comment,
+      });
     });
     return this.get(id);
   }
@@ -258,13 +329,21 @@ export class ActionService {
       for (const row of rows) {
         const def = actionDefinition(row.type);
         if (!def.reversible || !def.undo) {
-          throw new InputError(`${def.title} cannot be undone${def.undoOf ? '; it is itself an undo' : ''}.`, { type: def.id });
+          throw new InputError(
+            `${def.title} cannot be undone${def.undoOf ? '; it is itself an undo' : ''}.`,
+            { type: def.id },
+          );
         }
         if (row.status !== 'succeeded') {
-          throw new ConflictError(`Action ${row.id} is ${row.status}; only succeeded actions can be undone.`, { status: row.status });
+          throw new ConflictError(
+            `Action ${row.id} is ${row.status}; only succeeded actions can be undone.`,
+            { status: row.status },
+          );
         }
         if (row.undone_by) {
-          throw new ConflictError(`Action ${row.id} already has an undo (${row.undone_by}).`, { undoneBy: row.undone_by });
+          throw new ConflictError(`Action ${row.id} already has an undo (${row.undone_by}).`, {
+            undoneBy: row.undone_by,
+          });
         }
         const undoDef = actionDefinition(def.undo);
         const params = pickParams(undoDef, JSON.parse(row.params) as Record<string, unknown>);
@@ -293,7 +372,14 @@ export class ActionService {
    * Moves one action to `to`: checks the state machine, writes with optimistic concurrency,
    * records the timeline event and audit entry, and keeps undo links consistent.
    */
-  async transition(trx: Tx, row: ActionRow, to: ActionStatus, actor: string, reason: string | null, extra: TransitionExtra = {}): Promise<ActionRow> {
+  async transition(
+    trx: Tx,
+    row: ActionRow,
+    to: ActionStatus,
+    actor: string,
+    reason: string | null,
+    extra: TransitionExtra = {},
+  ): Promise<ActionRow> {
     assertTransition(row.id, row.status as ActionStatus, to);
     const now = this.ctx.clock.now();
     const values: Partial<ActionRow> = {
@@ -310,13 +396,30 @@ export class ActionService {
       ...(extra.expiresAt !== undefined && { expires_at: extra.expiresAt }),
     };
     if (!(await this.ctx.store.actions.update(trx, row.id, row.version, values))) {
-      throw new ConflictError(`Action ${row.id} changed meanwhile (someone else acted on it); reload and try again.`, { id: row.id });
+      throw new ConflictError(
+        `Action ${row.id} changed meanwhile (someone else acted on it); reload and try again.`,
+        { id: row.id },
+      );
     }
     await this.ctx.store.actions.insertEvents(trx, [
-      { id: this.ctx.ids.next('ev'), action_id: row.id, at: now, from_status: row.status, to_status: to, actor, reason },
+      {
+        id: this.ctx.ids.next('ev'),
+        action_id: row.id,
+        at: now,
+        from_status: row.status,
+        to_status: to,
+        actor,
+        reason,
+      },
     ]);
     await this.ctx.store.audit.append(trx, [
-      { at: now, actor, event: `action.${to}`, subject: row.id, data: { type: row.type, from: row.status, reason } },
+      {
+        at: now,
+        actor,
+        event: `action.${to}`,
+        subject: row.id,
+        data: { type: row.type, from: row.status, reason },
+      },
     ]);
     if (row.undo_of) {
       const original = await this.ctx.store.actions.get(trx, row.undo_of);
@@ -324,7 +427,10 @@ export class ActionService {
         await this.transition(trx, original, 'undone', actor, `undone by ${row.id}`);
       } else if (original && isTerminal(to) && to !== 'succeeded' && original.undone_by === row.id) {
         // The undo did not happen: the original stays in force and can be undone again.
-        await this.ctx.store.actions.update(trx, original.id, original.version, { undone_by: null, updated_at: now });
+        await this.ctx.store.actions.update(trx, original.id, original.version, {
+          undone_by: null,
+          updated_at: now,
+        });
       }
     }
     return { ...row, ...values, version: row.version + 1 };
@@ -336,7 +442,10 @@ export class ActionService {
     if (missing.length) throw new NotFoundError(`No action ${missing.join(', ')}.`, { missing });
     const types = [...new Set(rows.map((r) => r.type))];
     if (types.length > 1) {
-      throw new InputError(`Bulk ${verb} takes actions of one type; these are ${types.join(', ')}. Select actions of one type.`, { types });
+      throw new InputError(
+        `Bulk ${verb} takes actions of one type; these are ${types.join(', ')}. Select actions of one type.`,
+        { types },
+      );
     }
     const order = new Map(ids.map((id, i) => [id, i]));
     return rows.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));

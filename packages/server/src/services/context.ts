@@ -21,7 +21,13 @@ export async function audit(
   data: Record<string, unknown> = {},
 ): Promise<void> {
   await ctx.store.audit.append(trx, [
-    { at: ctx.clock.now(), actor: typeof actor === 'string' ? actor : actorName(actor), event, subject, data },
+    {
+      at: ctx.clock.now(),
+      actor: typeof actor === 'string' ? actor : actorName(actor),
+      event,
+      subject,
+      data,
+    },
   ]);
 }
 

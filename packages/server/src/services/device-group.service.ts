@@ -1,4 +1,11 @@
-import type { ActionTarget, Device, DeviceGroup, DeviceGroupInput, DeviceGroupPatch, DeviceGroupPreviewInput } from '@quell/contracts';
+import type {
+  ActionTarget,
+  Device,
+  DeviceGroup,
+  DeviceGroupInput,
+  DeviceGroupPatch,
+  DeviceGroupPreviewInput,
+} from '@quell/contracts';
 import {
   ConflictError,
   InputError,
@@ -12,7 +19,15 @@ import {
   type DeviceGroupRule,
   type Principal,
 } from '@quell/core';
-import { fromJson, toDevice, toDeviceGroup, toJson, type DeviceGroupRow, type DeviceRow, type Tx } from '@quell/store';
+import {
+  fromJson,
+  toDevice,
+  toDeviceGroup,
+  toJson,
+  type DeviceGroupRow,
+  type DeviceRow,
+  type Tx,
+} from '@quell/store';
 import { audit, type ServiceContext } from './context.js';
 
 const UNGROUPED_RANK = 1_000_000;
@@ -50,7 +65,10 @@ export class DeviceGroupService {
   }
 
   async list(): Promise<DeviceGroup[]> {
-    const [rows, counts] = await Promise.all([this.ctx.store.devices.groups(), this.ctx.store.devices.deviceCounts()]);
+    const [rows, counts] = await Promise.all([
+      this.ctx.store.devices.groups(),
+      this.ctx.store.devices.deviceCounts(),
+    ]);
     return rows.map((r) => toDeviceGroup(r, counts.get(r.id) ?? 0));
   }
 
@@ -70,7 +88,10 @@ export class DeviceGroupService {
   }
 
   async devices(): Promise<Device[]> {
-    const [rows, groups] = await Promise.all([this.ctx.store.devices.devices(), this.ctx.store.devices.groups()]);
+    const [rows, groups] = await Promise.all([
+      this.ctx.store.devices.devices(),
+      this.ctx.store.devices.groups(),
+    ]);
     const names = new Map(groups.map((g) => [g.id, g.name]));
     return rows.map((r) => toDevice(r, names.get(r.device_group_id) ?? r.device_group_id));
   }
@@ -80,7 +101,8 @@ export class DeviceGroupService {
     if (entities.length === 0) return;
     const groups = await this.ctx.store.devices.groups(trx);
     const byHost = new Map<string, DeviceEntity>();
-    for (const e of entities) byHost.set(e.hostname.toLowerCase(), { ...byHost.get(e.hostname.toLowerCase()), ...e });
+    for (const e of entities)
+      byHost.set(e.hostname.toLowerCase(), { ...byHost.get(e.hostname.toLowerCase()), ...e });
     const existing = new Map(
       (await this.ctx.store.devices.devicesByHostname(trx, [...byHost.keys()])).map((d) => [d.hostname, d]),
     );
@@ -108,7 +130,8 @@ export class DeviceGroupService {
    * `null` for targets that are not on one device (identities, mailboxes, fleet-wide indicators).
    */
   async groupOfTarget(trx: Tx, target: ActionTarget): Promise<DeviceGroupRow | null> {
-    const hostname = target.kind === 'device' ? target.id : target.kind === 'file' ? target.deviceHostname : undefined;
+    const hostname =
+      target.kind === 'device' ? target.id : target.kind === 'file' ? target.deviceHostname : undefined;
     if (!hostname) return null;
     const device = await this.ctx.store.devices.deviceByHostname(trx, hostname);
     if (device) return (await this.ctx.store.devices.group(trx, device.device_group_id)) ?? null;
@@ -120,7 +143,9 @@ export class DeviceGroupService {
     const id = this.ctx.ids.next('dg');
     await this.ctx.store.transaction(async (trx) => {
       if (await this.ctx.store.devices.groupByName(trx, input.name)) {
-        throw new ConflictError(`A device group named "${input.name}" already exists; pick another name.`, { name: input.name });
+        throw new ConflictError(`A device group named "${input.name}" already exists; pick another name.`, {
+          name: input.name,
+        });
       }
       await this.ctx.store.devices.insertGroup(trx, {
         id,
@@ -141,12 +166,24 @@ export class DeviceGroupService {
   async patch(principal: Principal, id: string, patch: DeviceGroupPatch): Promise<DeviceGroup> {
     await this.ctx.store.transaction(async (trx) => {
       const row = await this.mustGet(trx, id);
-      if (row.built_in === 1 && (patch.rule !== undefined || patch.rank !== undefined || patch.name !== undefined)) {
-        throw new InputError('The ungrouped default group can only change its automation level and description.', { id });
+      if (
+        row.built_in === 1 &&
+        (patch.rule !== undefined || patch.rank !== undefined || patch.name !== undefined)
+      ) {
+        throw new InputError(
+          'The ungrouped default group can only change its automation level and description.',
+          { id },
+        );
       }
       if (patch.rule) this.checkRule(patch.rule);
-      if (patch.name && patch.name !== row.name && (await this.ctx.store.devices.groupByName(trx, patch.name))) {
-        throw new ConflictError(`A device group named "${patch.name}" already exists; pick another name.`, { name: patch.name });
+      if (
+        patch.name &&
+        patch.name !== row.name &&
+        (await this.ctx.store.devices.groupByName(trx, patch.name))
+      ) {
+        throw new ConflictError(`A device group named "${patch.name}" already exists; pick another name.`, {
+          name: patch.name,
+        });
       }
       await this.ctx.store.devices.updateGroup(trx, id, {
         ...(patch.name !== undefined && { name: patch.name }),
@@ -179,7 +216,8 @@ export class DeviceGroupService {
 
   async mustGet(trx: Tx, id: string): Promise<DeviceGroupRow> {
     const row = await this.ctx.store.devices.group(trx, id);
-    if (!row) throw new NotFoundError(`No device group ${id}. List them with \`quell device-groups list\`.`, { id });
+    if (!row)
+      throw new NotFoundError(`No device group ${id}. List them with \`quell device-groups list\`.`, { id });
     return row;
   }
 
@@ -189,7 +227,9 @@ export class DeviceGroupService {
 
   private checkRule(rule: DeviceGroupRule): void {
     if (!rule.namePattern && !rule.tags?.length && !rule.os) {
-      throw new InputError('A device group needs at least one matching rule: namePattern, tags or os.', { rule });
+      throw new InputError('A device group needs at least one matching rule: namePattern, tags or os.', {
+        rule,
+      });
     }
   }
 
@@ -197,7 +237,11 @@ export class DeviceGroupService {
   private async regroupDevices(trx: Tx): Promise<void> {
     const groups = await this.ctx.store.devices.groups(trx);
     for (const d of await this.ctx.store.devices.devices(trx)) {
-      const g = await this.groupFor(trx, { hostname: d.hostname, os: d.os ?? undefined, tags: fromJson<string[]>(d.tags, []) }, groups);
+      const g = await this.groupFor(
+        trx,
+        { hostname: d.hostname, os: d.os ?? undefined, tags: fromJson<string[]>(d.tags, []) },
+        groups,
+      );
       if (g.id !== d.device_group_id) await this.ctx.store.devices.setDeviceGroup(trx, d.id, g.id);
     }
   }

@@ -1,4 +1,12 @@
-import type { AttackStory, Incident, IncidentActivity, IncidentListQuery, IncidentPatch, IncidentSummary, MergeInput } from '@quell/contracts';
+import type {
+  AttackStory,
+  Incident,
+  IncidentActivity,
+  IncidentListQuery,
+  IncidentPatch,
+  IncidentSummary,
+  MergeInput,
+} from '@quell/contracts';
 import {
   ConflictError,
   InputError,
@@ -35,13 +43,21 @@ export class IncidentService {
 
   async get(id: string, trx: Tx = this.ctx.store.db): Promise<Incident> {
     const row = await this.mustGet(trx, id);
-    const [alerts, entities] = await Promise.all([this.ctx.store.incidents.alertsOf(trx, id), this.ctx.store.incidents.entitiesOf(trx, id)]);
+    const [alerts, entities] = await Promise.all([
+      this.ctx.store.incidents.alertsOf(trx, id),
+      this.ctx.store.incidents.entitiesOf(trx, id),
+    ]);
     return {
       ...toIncidentSummary(row),
       resolutionNote: row.resolution_note,
       mitreTechniques: fromJson<string[]>(row.mitre, []),
       alerts: alerts.map(toAlert),
-      entities: entities.map((e) => ({ key: e.entity_key, kind: e.kind, label: e.label, evidence: fromJson<Record<string, unknown>>(e.evidence, {}) })),
+      entities: entities.map((e) => ({
+        key: e.entity_key,
+        kind: e.kind,
+        label: e.label,
+        evidence: fromJson<Record<string, unknown>>(e.evidence, {}),
+      })),
     };
   }
 
@@ -53,7 +69,8 @@ export class IncidentService {
 
   async mustGet(trx: Tx, id: string): Promise<IncidentRow> {
     const row = await this.ctx.store.incidents.getRow(trx, id);
-    if (!row) throw new NotFoundError(`No incident ${id}. List incidents with \`quell incidents list\`.`, { id });
+    if (!row)
+      throw new NotFoundError(`No incident ${id}. List incidents with \`quell incidents list\`.`, { id });
     return row;
   }
 
@@ -67,7 +84,10 @@ export class IncidentService {
     await this.ctx.store.transaction(async (trx) => {
       const row = await this.mustGet(trx, id);
       if (row.status === 'redirected') {
-        throw new ConflictError(`Incident ${id} was merged into ${row.redirected_to ?? '?'}; edit that one instead.`, { redirectedTo: row.redirected_to });
+        throw new ConflictError(
+          `Incident ${id} was merged into ${row.redirected_to ?? '?'}; edit that one instead.`,
+          { redirectedTo: row.redirected_to },
+        );
       }
       if (row.version !== patch.version) {
         throw new ConflictError(
@@ -77,25 +97,33 @@ export class IncidentService {
       }
       const now = this.ctx.clock.now();
       const values: Partial<IncidentRow> = { updated_at: now };
-      const log: Array<{ kind: IncidentActivityKind; text: string | null; data: Record<string, unknown> }> = [];
+      const log: Array<{ kind: IncidentActivityKind; text: string | null; data: Record<string, unknown> }> =
+        [];
 
       if (patch.status !== undefined && patch.status !== row.status) {
         assertIncidentTransition(id, row.status as IncidentStatus, patch.status);
         if (patch.status === 'resolved') {
           if (!patch.resolutionNote) {
-            throw new InputError('Resolving an incident needs a resolutionNote saying how it was resolved.', { field: 'resolutionNote' });
+            throw new InputError('Resolving an incident needs a resolutionNote saying how it was resolved.', {
+              field: 'resolutionNote',
+            });
           }
           values.resolution_note = patch.resolutionNote;
           await this.ctx.store.incidents.resolveAlerts(trx, id);
           log.push({ kind: 'resolved', text: patch.resolutionNote, data: { from: row.status } });
         } else {
           if (row.status === 'resolved') {
-            await this.ctx.store.incidents.setAlertsStatus(trx, id, patch.status === 'in_progress' ? 'in_progress' : 'new');
+            await this.ctx.store.incidents.setAlertsStatus(
+              trx,
+              id,
+              patch.status === 'in_progress' ? 'in_progress' : 'new',
+            );
             log.push({ kind: 'reopened', text: null, data: { to: patch.status } });
           } else {
             log.push({ kind: 'status_changed', text: null, data: { from: row.status, to: patch.status } });
           }
-          if (patch.status === 'in_progress') await this.ctx.store.incidents.setAlertsStatus(trx, id, 'in_progress');
+          if (patch.status === 'in_progress')
+            await this.ctx.store.incidents.setAlertsStatus(trx, id, 'in_progress');
         }
         values.status = patch.status;
       } else if (patch.resolutionNote !== undefined && patch.status === undefined) {
@@ -116,19 +144,38 @@ export class IncidentService {
         values.severity = effective;
         values.severity_rank = severityRank[effective];
         if (effective !== row.severity || patch.severity !== row.severity_override) {
-          log.push({ kind: 'severity_changed', text: null, data: { from: row.severity, to: effective, overridden: patch.severity !== null } });
+          log.push({
+            kind: 'severity_changed',
+            text: null,
+            data: { from: row.severity, to: effective, overridden: patch.severity !== null },
+          });
         }
       }
 
       if (patch.classification !== undefined || patch.determination !== undefined) {
-        const classification = patch.classification !== undefined ? patch.classification : (row.classification as Classification | null);
-        let determination = patch.determination !== undefined ? patch.determination : patch.classification !== undefined ? null : row.determination;
+        const classification =
+          patch.classification !== undefined
+            ? patch.classification
+            : (row.classification as Classification | null);
+        let determination =
+          patch.determination !== undefined
+            ? patch.determination
+            : patch.classification !== undefined
+              ? null
+              : row.determination;
         if (classification === null) determination = null;
         if (determination !== null && classification === null) {
           throw new InputError('A determination needs a classification.', { field: 'determination' });
         }
-        if (classification !== null && determination !== null && !isDeterminationOf(classification, determination)) {
-          throw new InputError(`"${determination}" is not a determination of ${classification}.`, { classification, determination });
+        if (
+          classification !== null &&
+          determination !== null &&
+          !isDeterminationOf(classification, determination)
+        ) {
+          throw new InputError(`"${determination}" is not a determination of ${classification}.`, {
+            classification,
+            determination,
+          });
         }
         values.classification = classification;
         values.determination = determination;
@@ -148,7 +195,10 @@ export class IncidentService {
       if (!(await this.ctx.store.incidents.updateRow(trx, id, row.version, values))) {
         throw new ConflictError(`Incident ${id} was changed by someone else; reload it and try again.`, {});
       }
-      await this.ctx.store.incidents.insertActivity(trx, log.map((l) => this.activityRow(id, actor, now, l.kind, l.text, l.data)));
+      await this.ctx.store.incidents.insertActivity(
+        trx,
+        log.map((l) => this.activityRow(id, actor, now, l.kind, l.text, l.data)),
+      );
       await audit(this.ctx, trx, principal, 'incident.changed', id, { ...patch });
     });
     return this.get(id);
@@ -165,26 +215,43 @@ export class IncidentService {
   }
 
   /** Records an activity entry from another service (e.g. an action was requested). */
-  async note(trx: Tx, id: string, actor: string, kind: IncidentActivityKind, text: string | null, data: Record<string, unknown>): Promise<void> {
-    await this.ctx.store.incidents.insertActivity(trx, [this.activityRow(id, actor, this.ctx.clock.now(), kind, text, data)]);
+  async note(
+    trx: Tx,
+    id: string,
+    actor: string,
+    kind: IncidentActivityKind,
+    text: string | null,
+    data: Record<string, unknown>,
+  ): Promise<void> {
+    await this.ctx.store.incidents.insertActivity(trx, [
+      this.activityRow(id, actor, this.ctx.clock.now(), kind, text, data),
+    ]);
   }
 
   /** Absorbs `sourceIds` into `targetId`: their alerts and entities move; they become Redirected. */
   async merge(principal: Principal, targetId: string, input: MergeInput): Promise<Incident> {
     const sources = [...new Set(input.sourceIds)];
-    if (sources.includes(targetId)) throw new InputError('An incident cannot be merged into itself; remove it from sourceIds.', { targetId });
+    if (sources.includes(targetId))
+      throw new InputError('An incident cannot be merged into itself; remove it from sourceIds.', {
+        targetId,
+      });
     const actor = actorName(principal);
     await this.ctx.store.transaction(async (trx) => {
       const target = await this.mustGet(trx, targetId);
       if (target.status === 'redirected' || target.status === 'resolved') {
-        throw new ConflictError(`Incident ${targetId} is ${target.status}; merge into an open incident.`, { status: target.status });
+        throw new ConflictError(`Incident ${targetId} is ${target.status}; merge into an open incident.`, {
+          status: target.status,
+        });
       }
       const rows = await this.ctx.store.incidents.getRows(trx, sources);
       const missing = sources.filter((s) => !rows.some((r) => r.id === s));
       if (missing.length) throw new NotFoundError(`No incident ${missing.join(', ')}.`, { missing });
       const redirected = rows.filter((r) => r.status === 'redirected');
       if (redirected.length) {
-        throw new ConflictError(`Incident ${redirected.map((r) => r.id).join(', ')} was already merged elsewhere.`, { redirected: redirected.map((r) => r.id) });
+        throw new ConflictError(
+          `Incident ${redirected.map((r) => r.id).join(', ')} was already merged elsewhere.`,
+          { redirected: redirected.map((r) => r.id) },
+        );
       }
       const now = this.ctx.clock.now();
       await this.ctx.store.incidents.moveAlerts(trx, sources, targetId);
@@ -213,7 +280,14 @@ export class IncidentService {
       for (const r of rows) {
         await trx
           .updateTable('incidents')
-          .set({ status: 'redirected', redirected_to: targetId, alert_count: 0, entity_count: 0, updated_at: now, version: r.version + 1 })
+          .set({
+            status: 'redirected',
+            redirected_to: targetId,
+            alert_count: 0,
+            entity_count: 0,
+            updated_at: now,
+            version: r.version + 1,
+          })
           .where('id', '=', r.id)
           .execute();
       }
@@ -236,20 +310,41 @@ export class IncidentService {
     for (const a of incident.alerts) {
       nodes.push({ id: a.id, type: 'alert', label: a.title, severity: a.severity });
       for (const e of a.entities) {
-        if (known.has(e.key)) edges.push({ id: `${a.id}->${e.key}`, source: a.id, target: e.key, label: e.kind });
+        if (known.has(e.key))
+          edges.push({ id: `${a.id}->${e.key}`, source: a.id, target: e.key, label: e.kind });
       }
     }
     // Processes point at the device they ran on, so the story reads device → process → file.
     for (const e of incident.entities) {
       const host = e.kind === 'process' ? e.evidence.deviceHostname : undefined;
       if (typeof host === 'string' && known.has(`device:${host.toLowerCase()}`)) {
-        edges.push({ id: `${e.key}->device`, source: `device:${host.toLowerCase()}`, target: e.key, label: 'ran' });
+        edges.push({
+          id: `${e.key}->device`,
+          source: `device:${host.toLowerCase()}`,
+          target: e.key,
+          label: 'ran',
+        });
       }
     }
     return { nodes, edges };
   }
 
-  private activityRow(incidentId: string, actor: string, at: number, kind: IncidentActivityKind, text: string | null, data: Record<string, unknown>): ActivityRow {
-    return { id: this.ctx.ids.next('act'), incident_id: incidentId, kind, actor, at, text, data: toJson(data) };
+  private activityRow(
+    incidentId: string,
+    actor: string,
+    at: number,
+    kind: IncidentActivityKind,
+    text: string | null,
+    data: Record<string, unknown>,
+  ): ActivityRow {
+    return {
+      id: this.ctx.ids.next('act'),
+      incident_id: incidentId,
+      kind,
+      actor,
+      at,
+      text,
+      data: toJson(data),
+    };
   }
 }

@@ -11,7 +11,14 @@ import {
   type Principal,
   type Severity,
 } from '@quell/core';
-import { fromJson, toJson, type ActivityRow, type AlertRow, type IncidentEntityRow, type IncidentRow } from '@quell/store';
+import {
+  fromJson,
+  toJson,
+  type ActivityRow,
+  type AlertRow,
+  type IncidentEntityRow,
+  type IncidentRow,
+} from '@quell/store';
 import { actorName, type ServiceContext } from './context.js';
 import type { DeviceGroupService } from './device-group.service.js';
 import type { SettingsService } from './settings.service.js';
@@ -31,7 +38,9 @@ function prepare(input: AlertInput, index: number, id: string): Prepared {
   const last = input.lastActivityAt ? Date.parse(input.lastActivityAt) : first;
   if (Number.isNaN(first)) throw new InputError(`alerts[${index}].firstActivityAt is not a date.`, { index });
   if (last < first) {
-    throw new InputError(`alerts[${index}].lastActivityAt is before firstActivityAt; swap or drop it.`, { index });
+    throw new InputError(`alerts[${index}].lastActivityAt is before firstActivityAt; swap or drop it.`, {
+      index,
+    });
   }
   const seen = new Map<string, EntityView>();
   for (const e of input.entities as Entity[]) {
@@ -61,7 +70,8 @@ export class IngestService {
   ) {}
 
   async ingest(principal: Principal, inputs: readonly AlertInput[]): Promise<IngestResult> {
-    if (inputs.length === 0) throw new InputError('No alerts to ingest; send one alert or {"alerts": [...]}.');
+    if (inputs.length === 0)
+      throw new InputError('No alerts to ingest; send one alert or {"alerts": [...]}.');
     const prepared = inputs.map((a, i) => prepare(a, i, this.ctx.ids.next('al')));
     const { correlationWindowHours } = await this.settings.get();
     const windowMs = correlationWindowHours * 3_600_000;
@@ -71,7 +81,9 @@ export class IngestService {
     return store.transaction(async (trx) => {
       const now = clock.now();
       const results: IngestResult['results'] = new Array(prepared.length);
-      const externalIds = [...new Set(prepared.map((p) => p.externalId).filter((x): x is string => x !== null))];
+      const externalIds = [
+        ...new Set(prepared.map((p) => p.externalId).filter((x): x is string => x !== null)),
+      ];
       const known = await store.incidents.alertsByExternalId(trx, externalIds);
       const fresh: Prepared[] = [];
       /** Position in the request of each fresh alert. */
@@ -94,16 +106,25 @@ export class IngestService {
 
       const allKeys = [...new Set(fresh.flatMap((p) => p.keys))];
       const minAt = Math.min(...fresh.map((p) => p.first));
-      const candidateRows = fresh.length ? await store.incidents.correlationCandidates(trx, allKeys, minAt - windowMs) : [];
+      const candidateRows = fresh.length
+        ? await store.incidents.correlationCandidates(trx, allKeys, minAt - windowMs)
+        : [];
       const byIncident = new Map<string, { keys: Set<string>; lastActivityAt: number }>();
       for (const c of candidateRows) {
-        const entry = byIncident.get(c.incidentId) ?? { keys: new Set<string>(), lastActivityAt: c.lastActivityAt };
+        const entry = byIncident.get(c.incidentId) ?? {
+          keys: new Set<string>(),
+          lastActivityAt: c.lastActivityAt,
+        };
         entry.keys.add(c.entityKey);
         byIncident.set(c.incidentId, entry);
       }
       const plan = planCorrelation(
         fresh.map((p) => ({ alertId: p.id, entityKeys: p.keys, at: p.first })),
-        [...byIncident].map(([incidentId, v]) => ({ incidentId, entityKeys: [...v.keys], lastActivityAt: v.lastActivityAt })),
+        [...byIncident].map(([incidentId, v]) => ({
+          incidentId,
+          entityKeys: [...v.keys],
+          lastActivityAt: v.lastActivityAt,
+        })),
         windowMs,
       );
 
@@ -119,7 +140,12 @@ export class IngestService {
       const accFor = (id: string, isNew: boolean): Acc => {
         let a = accs.get(id);
         if (!a) {
-          a = { id, isNew, alerts: [], knownKeys: new Set(isNew ? [] : [...(byIncident.get(id)?.keys ?? [])]) };
+          a = {
+            id,
+            isNew,
+            alerts: [],
+            knownKeys: new Set(isNew ? [] : [...(byIncident.get(id)?.keys ?? [])]),
+          };
           accs.set(id, a);
         }
         return a;
@@ -131,7 +157,12 @@ export class IngestService {
       });
 
       const existingRows = new Map(
-        (await store.incidents.getRows(trx, [...accs.values()].filter((a) => !a.isNew).map((a) => a.id))).map((r) => [r.id, r]),
+        (
+          await store.incidents.getRows(
+            trx,
+            [...accs.values()].filter((a) => !a.isNew).map((a) => a.id),
+          )
+        ).map((r) => [r.id, r]),
       );
       const alertRows: AlertRow[] = [];
       const alertEntityRows: { alert_id: string; entity_key: string }[] = [];
@@ -161,7 +192,14 @@ export class IngestService {
           });
           for (const e of p.entities) {
             alertEntityRows.push({ alert_id: p.id, entity_key: e.key });
-            entityRows.push({ incident_id: acc.id, entity_key: e.key, kind: e.kind, label: e.label, evidence: toJson(e.evidence), last_seen_at: p.last });
+            entityRows.push({
+              incident_id: acc.id,
+              entity_key: e.key,
+              kind: e.kind,
+              label: e.label,
+              evidence: toJson(e.evidence),
+              last_seen_at: p.last,
+            });
             if (!acc.knownKeys.has(e.key)) newKeys.add(e.key);
             if (e.kind === 'device') devices.push(e.evidence as unknown as DeviceEntity);
           }
@@ -206,14 +244,24 @@ export class IngestService {
             updated_at: now,
             version: 1,
           });
-          activity.push({ id: ids.next('act'), incident_id: acc.id, kind: 'created', actor, at: now, text: null, data: toJson({ alerts: acc.alerts.length }) });
+          activity.push({
+            id: ids.next('act'),
+            incident_id: acc.id,
+            kind: 'created',
+            actor,
+            at: now,
+            text: null,
+            data: toJson({ alerts: acc.alerts.length }),
+          });
         } else {
           const row = existingRows.get(acc.id);
           if (!row) continue;
           const alertSeverity = highestSeverity([row.alert_severity as Severity, ...severities]);
           const effective = (row.severity_override as Severity | null) ?? alertSeverity;
           const merged = [...new Set([...fromJson<string[]>(row.mitre, []), ...mitre])].sort();
-          const tags = [...new Set([...fromJson<string[]>(row.system_tags, []), ...systemTags(acc.alerts)])].sort();
+          const tags = [
+            ...new Set([...fromJson<string[]>(row.system_tags, []), ...systemTags(acc.alerts)]),
+          ].sort();
           // Bypasses optimistic concurrency on purpose: ingestion never conflicts with an analyst's
           // edit because it touches only counters and derived fields, which it recomputes here.
           await trx

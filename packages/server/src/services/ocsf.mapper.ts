@@ -2,7 +2,15 @@ import type { AlertInput, EntityInput, OcsfDetectionFinding } from '@quell/contr
 import type { Severity } from '@quell/core';
 
 /** OCSF severity_id → Quell severity. 0 Unknown and 99 Other carry no signal: informational. */
-const SEVERITY_BY_ID: Record<number, Severity> = { 0: 'informational', 1: 'informational', 2: 'low', 3: 'medium', 4: 'high', 5: 'high', 6: 'high' };
+const SEVERITY_BY_ID: Record<number, Severity> = {
+  0: 'informational',
+  1: 'informational',
+  2: 'low',
+  3: 'medium',
+  4: 'high',
+  5: 'high',
+  6: 'high',
+};
 const HASH_FIELD: Record<number, 'md5' | 'sha1' | 'sha256'> = { 1: 'md5', 2: 'sha1', 3: 'sha256' };
 const HASH_LEN = { md5: 32, sha1: 40, sha256: 64 } as const;
 
@@ -19,7 +27,13 @@ export function ocsfToAlert(f: OcsfDetectionFinding): AlertInput {
     });
   }
   const user = f.actor?.user;
-  if (user) entities.push({ kind: 'user', username: user.name, ...(user.domain && { domain: user.domain }), ...(user.email_addr && { email: user.email_addr }) });
+  if (user)
+    entities.push({
+      kind: 'user',
+      username: user.name,
+      ...(user.domain && { domain: user.domain }),
+      ...(user.email_addr && { email: user.email_addr }),
+    });
   const proc = f.actor?.process;
   if (proc && (proc.name || proc.pid !== undefined)) {
     entities.push({
@@ -38,7 +52,8 @@ export function ocsfToAlert(f: OcsfDetectionFinding): AlertInput {
       if (ev.file.size !== undefined) file.size = ev.file.size;
       for (const h of ev.file.hashes ?? []) {
         const field = HASH_FIELD[h.algorithm_id];
-        if (field && h.value.length === HASH_LEN[field] && /^[A-Fa-f0-9]+$/.test(h.value)) file[field] = h.value.toLowerCase();
+        if (field && h.value.length === HASH_LEN[field] && /^[A-Fa-f0-9]+$/.test(h.value))
+          file[field] = h.value.toLowerCase();
       }
       entities.push(file);
     }

@@ -20,7 +20,8 @@ export class ParamValidator {
     if (v(copy)) return copy;
     const problems = (v.errors ?? []).map((e) => {
       const where = e.instancePath ? `params${e.instancePath.replace(/\//g, '.')}` : 'params';
-      if (e.keyword === 'additionalProperties') return `${where} has an unknown field "${String(e.params.additionalProperty)}"`;
+      if (e.keyword === 'additionalProperties')
+        return `${where} has an unknown field "${String(e.params.additionalProperty)}"`;
       return `${where} ${e.message ?? 'is invalid'}`;
     });
     throw new InputError(`Invalid parameters for ${type}: ${problems.join('; ')}.`, { problems });

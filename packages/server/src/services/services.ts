@@ -41,12 +41,25 @@ export function createServices(ctx: ServiceContext, opts: ServiceOptions = {}): 
   const actions = new ActionService(ctx, settings, deviceGroups, incidents, new ParamValidator());
   const access = new AccessService(ctx, deviceGroups, opts.sessionHours ?? 12);
   const notifiers = new NotifierRegistry().register(new WebhookNotifier());
-  const executors = new ExecutorRegistry().register(new WebhookExecutor(settings, notifiers.get('webhook'), opts.env ?? process.env));
+  const executors = new ExecutorRegistry().register(
+    new WebhookExecutor(settings, notifiers.get('webhook'), opts.env ?? process.env),
+  );
   const dispatcher = new Dispatcher(ctx, actions, executors, {
     instanceId: opts.instanceId ?? 'local',
     ...(opts.maxAttempts !== undefined && { maxAttempts: opts.maxAttempts }),
     ...(opts.retryBaseMs !== undefined && { retryBaseMs: opts.retryBaseMs }),
   });
   actions.onQueued = () => dispatcher.wake();
-  return { ctx, settings, deviceGroups, ingest, incidents, actions, access, executors, notifiers, dispatcher };
+  return {
+    ctx,
+    settings,
+    deviceGroups,
+    ingest,
+    incidents,
+    actions,
+    access,
+    executors,
+    notifiers,
+    dispatcher,
+  };
 }

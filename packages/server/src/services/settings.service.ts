@@ -46,7 +46,6 @@ export class SettingsService {
     return this.get();
   }
 
-
   /** Forget cached values (another server instance may have changed them). */
   invalidate(): void {
     this.cache = null;

@@ -27,10 +27,22 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .addColumn('version', 'integer', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('incidents_status_activity').on('incidents').columns(['status', 'last_activity_at']).execute();
-  await db.schema.createIndex('incidents_activity').on('incidents').columns(['last_activity_at', 'id']).execute();
+  await db.schema
+    .createIndex('incidents_status_activity')
+    .on('incidents')
+    .columns(['status', 'last_activity_at'])
+    .execute();
+  await db.schema
+    .createIndex('incidents_activity')
+    .on('incidents')
+    .columns(['last_activity_at', 'id'])
+    .execute();
   await db.schema.createIndex('incidents_created').on('incidents').columns(['created_at', 'id']).execute();
-  await db.schema.createIndex('incidents_severity').on('incidents').columns(['severity_rank', 'id']).execute();
+  await db.schema
+    .createIndex('incidents_severity')
+    .on('incidents')
+    .columns(['severity_rank', 'id'])
+    .execute();
 
   await db.schema
     .createTable('alerts')
@@ -49,7 +61,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('last_activity_at', 'bigint', (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('alerts_incident').on('alerts').columns(['incident_id', 'first_activity_at']).execute();
+  await db.schema
+    .createIndex('alerts_incident')
+    .on('alerts')
+    .columns(['incident_id', 'first_activity_at'])
+    .execute();
 
   await db.schema
     .createTable('alert_entities')
@@ -84,7 +100,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('text', 'text')
     .addColumn('data', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('incident_activity_incident').on('incident_activity').columns(['incident_id', 'at']).execute();
+  await db.schema
+    .createIndex('incident_activity_incident')
+    .on('incident_activity')
+    .columns(['incident_id', 'at'])
+    .execute();
 
   await db.schema
     .createTable('actions')
@@ -134,7 +154,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     ['actions_decided_created', ['decided_by', 'created_at', 'id']],
     ['actions_due', ['status', 'next_attempt_at']],
   ];
-  for (const [name, cols] of actionIndexes) await db.schema.createIndex(name).on('actions').columns(cols).execute();
+  for (const [name, cols] of actionIndexes)
+    await db.schema.createIndex(name).on('actions').columns(cols).execute();
 
   await db.schema
     .createTable('action_events')
@@ -146,7 +167,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('actor', 'text', (c) => c.notNull())
     .addColumn('reason', 'text')
     .execute();
-  await db.schema.createIndex('action_events_action').on('action_events').columns(['action_id', 'at']).execute();
+  await db.schema
+    .createIndex('action_events_action')
+    .on('action_events')
+    .columns(['action_id', 'at'])
+    .execute();
 
   await db.schema
     .createTable('device_groups')

@@ -14,10 +14,17 @@ class InCodeProvider implements MigrationProvider {
 
 /** Brings the schema to the latest version; throws with the failing migration's name. */
 export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
-  const migrator = new Migrator({ db, provider: new InCodeProvider(), migrationTableName: 'quell_migrations', migrationLockTableName: 'quell_migrations_lock' });
+  const migrator = new Migrator({
+    db,
+    provider: new InCodeProvider(),
+    migrationTableName: 'quell_migrations',
+    migrationLockTableName: 'quell_migrations_lock',
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');
-    throw new Error(`Database migration ${failed?.migrationName ?? '?'} failed: ${String(error)}`, { cause: error });
+    throw new Error(`Database migration ${failed?.migrationName ?? '?'} failed: ${String(error)}`, {
+      cause: error,
+    });
   }
 }

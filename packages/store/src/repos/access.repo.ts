@@ -39,7 +39,10 @@ export class AccessRepo {
   constructor(private readonly h: DatabaseHandle) {}
 
   async userCount(): Promise<number> {
-    const r = await this.h.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const r = await this.h.db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     return Number(r.n);
   }
   async users(): Promise<UserRow[]> {
@@ -62,7 +65,11 @@ export class AccessRepo {
     await trx.insertInto('sessions').values(row).execute();
   }
   async sessionByHash(tokenHash: string): Promise<SessionRow | undefined> {
-    return this.h.db.selectFrom('sessions').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+    return this.h.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('token_hash', '=', tokenHash)
+      .executeTakeFirst();
   }
   async deleteSession(trx: Tx, id: string): Promise<void> {
     await trx.deleteFrom('sessions').where('id', '=', id).execute();
@@ -75,13 +82,22 @@ export class AccessRepo {
   }
 
   async tokens(): Promise<ApiTokenRow[]> {
-    return this.h.db.selectFrom('api_tokens').selectAll().where('revoked_at', 'is', null).orderBy('created_at', 'desc').execute();
+    return this.h.db
+      .selectFrom('api_tokens')
+      .selectAll()
+      .where('revoked_at', 'is', null)
+      .orderBy('created_at', 'desc')
+      .execute();
   }
   async token(trx: Tx, id: string): Promise<ApiTokenRow | undefined> {
     return trx.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst();
   }
   async tokenByHash(tokenHash: string): Promise<ApiTokenRow | undefined> {
-    return this.h.db.selectFrom('api_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+    return this.h.db
+      .selectFrom('api_tokens')
+      .selectAll()
+      .where('token_hash', '=', tokenHash)
+      .executeTakeFirst();
   }
   async insertToken(trx: Tx, row: ApiTokenRow): Promise<void> {
     await trx.insertInto('api_tokens').values(row).execute();

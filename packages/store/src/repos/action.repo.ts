@@ -63,8 +63,18 @@ export function toActionEvent(r: ActionEventRow): ActionEvent {
   };
 }
 
-const PERIOD_MS = { day: 86_400_000, week: 7 * 86_400_000, '30d': 30 * 86_400_000, '6m': 182 * 86_400_000 } as const;
-const SORT_COLUMN = { createdAt: 'created_at', updatedAt: 'updated_at', type: 'type', status: 'status' } as const;
+const PERIOD_MS = {
+  day: 86_400_000,
+  week: 7 * 86_400_000,
+  '30d': 30 * 86_400_000,
+  '6m': 182 * 86_400_000,
+} as const;
+const SORT_COLUMN = {
+  createdAt: 'created_at',
+  updatedAt: 'updated_at',
+  type: 'type',
+  status: 'status',
+} as const;
 
 /** Actions and their timelines. Transitions are checked by the service; this only writes them. */
 export class ActionRepo {
@@ -75,11 +85,13 @@ export class ActionRepo {
   }
 
   async insertMany(trx: Tx, rows: readonly ActionRow[]): Promise<void> {
-    for (const part of chunk(rows, 31)) if (part.length) await trx.insertInto('actions').values(part).execute();
+    for (const part of chunk(rows, 31))
+      if (part.length) await trx.insertInto('actions').values(part).execute();
   }
 
   async insertEvents(trx: Tx, rows: readonly ActionEventRow[]): Promise<void> {
-    for (const part of chunk(rows, 7)) if (part.length) await trx.insertInto('action_events').values(part).execute();
+    for (const part of chunk(rows, 7))
+      if (part.length) await trx.insertInto('action_events').values(part).execute();
   }
 
   async get(trx: Tx, id: string): Promise<ActionRow | undefined> {
@@ -88,7 +100,8 @@ export class ActionRepo {
 
   async getMany(trx: Tx, ids: readonly string[]): Promise<ActionRow[]> {
     const out: ActionRow[] = [];
-    for (const part of chunk(ids, 1)) out.push(...(await trx.selectFrom('actions').selectAll().where('id', 'in', part).execute()));
+    for (const part of chunk(ids, 1))
+      out.push(...(await trx.selectFrom('actions').selectAll().where('id', 'in', part).execute()));
     return out;
   }
 
@@ -104,7 +117,13 @@ export class ActionRepo {
   }
 
   async events(actionId: string): Promise<ActionEventRow[]> {
-    return this.h.db.selectFrom('action_events').selectAll().where('action_id', '=', actionId).orderBy('at', 'asc').orderBy('id', 'asc').execute();
+    return this.h.db
+      .selectFrom('action_events')
+      .selectAll()
+      .where('action_id', '=', actionId)
+      .orderBy('at', 'asc')
+      .orderBy('id', 'asc')
+      .execute();
   }
 
   /** Pending approvals whose approval window has passed. */
@@ -120,7 +139,13 @@ export class ActionRepo {
 
   /** Queued actions whose TTL has passed before any executor took them. */
   async queuedExpired(trx: Tx, now: number, limit: number): Promise<ActionRow[]> {
-    return trx.selectFrom('actions').selectAll().where('status', '=', 'queued').where('expires_at', '<=', now).limit(limit).execute();
+    return trx
+      .selectFrom('actions')
+      .selectAll()
+      .where('status', '=', 'queued')
+      .where('expires_at', '<=', now)
+      .limit(limit)
+      .execute();
   }
 
   /** Queued actions ready for (another) attempt. */
@@ -154,7 +179,10 @@ export class ActionRepo {
     return { items: rows.items.map(toAction), nextCursor: rows.nextCursor };
   }
 
-  async listRows(q: ActionListQuery, now: number): Promise<{ items: ActionRow[]; nextCursor: string | null }> {
+  async listRows(
+    q: ActionListQuery,
+    now: number,
+  ): Promise<{ items: ActionRow[]; nextCursor: string | null }> {
     const sortKey = q.sort ?? 'createdAt';
     const col = SORT_COLUMN[sortKey];
     const desc = (q.order ?? 'desc') === 'desc';
@@ -187,7 +215,10 @@ export class ActionRepo {
       const c = decodeCursor(q.cursor);
       const numeric = col === 'created_at' || col === 'updated_at';
       if (!c || (typeof c[0] === 'number') !== numeric) {
-        throw new InputError('The cursor is not one this server gave out for this sort; start again without it.', { cursor: q.cursor });
+        throw new InputError(
+          'The cursor is not one this server gave out for this sort; start again without it.',
+          { cursor: q.cursor },
+        );
       }
       const [v, id] = c;
       query = query.where((eb) =>

@@ -25,11 +25,23 @@ function canonical(v: unknown): string {
     .join(',')}}`;
 }
 
-function entryHash(prev: string, e: { seq: number; at: number; actor: string; event: string; subject: string; data: string }): string {
+function entryHash(
+  prev: string,
+  e: { seq: number; at: number; actor: string; event: string; subject: string; data: string },
+): string {
   return createHash('sha256')
     .update(prev)
     .update('\n')
-    .update(canonical({ seq: e.seq, at: e.at, actor: e.actor, event: e.event, subject: e.subject, data: JSON.parse(e.data) as unknown }))
+    .update(
+      canonical({
+        seq: e.seq,
+        at: e.at,
+        actor: e.actor,
+        event: e.event,
+        subject: e.subject,
+        data: JSON.parse(e.data) as unknown,
+      }),
+    )
     .digest('hex');
 }
 
@@ -44,22 +56,42 @@ export class AuditRepo {
   async append(trx: Tx, entries: readonly AuditInput[]): Promise<void> {
     if (entries.length === 0) return;
     await this.h.lockChain(trx, 'audit');
-    const last = await trx.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    const last = await trx
+      .selectFrom('audit_log')
+      .select(['seq', 'hash'])
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
     let seq = last?.seq ?? 0;
     let prev = last?.hash ?? GENESIS;
     const rows = entries.map((e) => {
       seq += 1;
-      const row = { seq, at: e.at, actor: e.actor, event: e.event, subject: e.subject, data: canonical(e.data ?? {}) };
+      const row = {
+        seq,
+        at: e.at,
+        actor: e.actor,
+        event: e.event,
+        subject: e.subject,
+        data: canonical(e.data ?? {}),
+      };
       const hash = entryHash(prev, row);
       const full = { ...row, prev_hash: prev, hash };
       prev = hash;
       return full;
     });
-    for (let i = 0; i < rows.length; i += 500) await trx.insertInto('audit_log').values(rows.slice(i, i + 500)).execute();
+    for (let i = 0; i < rows.length; i += 500)
+      await trx
+        .insertInto('audit_log')
+        .values(rows.slice(i, i + 500))
+        .execute();
   }
 
   async list(q: AuditListQuery): Promise<AuditEntry[]> {
-    let query = this.h.db.selectFrom('audit_log').selectAll().orderBy('seq', 'desc').limit(q.limit ?? 100);
+    let query = this.h.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .orderBy('seq', 'desc')
+      .limit(q.limit ?? 100);
     if (q.beforeSeq !== undefined) query = query.where('seq', '<', q.beforeSeq);
     if (q.subject !== undefined) query = query.where('subject', '=', q.subject);
     const rows = await query.execute();
@@ -93,10 +125,20 @@ export class AuditRepo {
           return { ok: false, checked, firstBadSeq: expectSeq, problem: `entry ${expectSeq} is missing` };
         }
         if (r.prev_hash !== prev) {
-          return { ok: false, checked, firstBadSeq: r.seq, problem: `entry ${r.seq} does not follow entry ${r.seq - 1}` };
+          return {
+            ok: false,
+            checked,
+            firstBadSeq: r.seq,
+            problem: `entry ${r.seq} does not follow entry ${r.seq - 1}`,
+          };
         }
         if (entryHash(prev, r) !== r.hash) {
-          return { ok: false, checked, firstBadSeq: r.seq, problem: `entry ${r.seq} was altered after it was written` };
+          return {
+            ok: false,
+            checked,
+            firstBadSeq: r.seq,
+            problem: `entry ${r.seq} was altered after it was written`,
+          };
         }
         prev = r.hash;
         expectSeq += 1;

@@ -25,7 +25,12 @@ export class DeviceRepo {
   constructor(private readonly h: DatabaseHandle) {}
 
   async groups(trx: Tx = this.h.db): Promise<DeviceGroupRow[]> {
-    return trx.selectFrom('device_groups').selectAll().orderBy('rank', 'asc').orderBy('name', 'asc').execute();
+    return trx
+      .selectFrom('device_groups')
+      .selectAll()
+      .orderBy('rank', 'asc')
+      .orderBy('name', 'asc')
+      .execute();
   }
 
   async group(trx: Tx, id: string): Promise<DeviceGroupRow | undefined> {
@@ -62,12 +67,17 @@ export class DeviceRepo {
   }
 
   async deviceByHostname(trx: Tx, hostname: string): Promise<DeviceRow | undefined> {
-    return trx.selectFrom('devices').selectAll().where('hostname', '=', hostname.toLowerCase()).executeTakeFirst();
+    return trx
+      .selectFrom('devices')
+      .selectAll()
+      .where('hostname', '=', hostname.toLowerCase())
+      .executeTakeFirst();
   }
 
   async devicesByHostname(trx: Tx, hostnames: readonly string[]): Promise<DeviceRow[]> {
     const out: DeviceRow[] = [];
-    for (const part of chunk(hostnames, 1)) out.push(...(await trx.selectFrom('devices').selectAll().where('hostname', 'in', part).execute()));
+    for (const part of chunk(hostnames, 1))
+      out.push(...(await trx.selectFrom('devices').selectAll().where('hostname', 'in', part).execute()));
     return out;
   }
 

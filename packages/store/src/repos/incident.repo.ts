@@ -1,8 +1,19 @@
-import type { Alert, EntityView, IncidentActivity, IncidentListQuery, IncidentSummary } from '@quell/contracts';
+import type {
+  Alert,
+  EntityView,
+  IncidentActivity,
+  IncidentListQuery,
+  IncidentSummary,
+} from '@quell/contracts';
 import { InputError, type Classification, type IncidentStatus, type Severity } from '@quell/core';
 import { sql } from 'kysely';
 import type { DatabaseHandle, Tx } from '../database.js';
-import type { AlertsTable, IncidentActivityTable, IncidentEntitiesTable, IncidentsTable } from '../schema/database.js';
+import type {
+  AlertsTable,
+  IncidentActivityTable,
+  IncidentEntitiesTable,
+  IncidentsTable,
+} from '../schema/database.js';
 import { chunk, decodeCursor, encodeCursor, fromJson, iso } from '../json.js';
 
 export type IncidentRow = IncidentsTable;
@@ -70,17 +81,29 @@ export function toActivity(r: ActivityRow): IncidentActivity {
   };
 }
 
-const SORT_COLUMN = { lastActivityAt: 'last_activity_at', createdAt: 'created_at', severity: 'severity_rank' } as const;
+const SORT_COLUMN = {
+  lastActivityAt: 'last_activity_at',
+  createdAt: 'created_at',
+  severity: 'severity_rank',
+} as const;
 
 /** Incidents, their alerts, entities and activity. Pure data access: rules live in the services. */
 export class IncidentRepo {
   constructor(private readonly h: DatabaseHandle) {}
 
-  async alertsByExternalId(trx: Tx, externalIds: readonly string[]): Promise<Map<string, { id: string; incidentId: string }>> {
+  async alertsByExternalId(
+    trx: Tx,
+    externalIds: readonly string[],
+  ): Promise<Map<string, { id: string; incidentId: string }>> {
     const out = new Map<string, { id: string; incidentId: string }>();
     for (const part of chunk(externalIds, 1)) {
-      const rows = await trx.selectFrom('alerts').select(['id', 'external_id', 'incident_id']).where('external_id', 'in', part).execute();
-      for (const r of rows) if (r.external_id) out.set(r.external_id, { id: r.id, incidentId: r.incident_id });
+      const rows = await trx
+        .selectFrom('alerts')
+        .select(['id', 'external_id', 'incident_id'])
+        .where('external_id', 'in', part)
+        .execute();
+      for (const r of rows)
+        if (r.external_id) out.set(r.external_id, { id: r.id, incidentId: r.incident_id });
     }
     return out;
   }
@@ -92,7 +115,13 @@ export class IncidentRepo {
     // (docs/benchmarks.md measured 1,300 vs 4,000+ alerts/s).
     const links: { incident_id: string; entity_key: string }[] = [];
     for (const part of chunk(keys, 1)) {
-      links.push(...(await trx.selectFrom('incident_entities').select(['incident_id', 'entity_key']).where('entity_key', 'in', part).execute()));
+      links.push(
+        ...(await trx
+          .selectFrom('incident_entities')
+          .select(['incident_id', 'entity_key'])
+          .where('entity_key', 'in', part)
+          .execute()),
+      );
     }
     const open = new Map<string, number>();
     for (const part of chunk([...new Set(links.map((l) => l.incident_id))], 1)) {
@@ -108,22 +137,33 @@ export class IncidentRepo {
     const out: CandidateRow[] = [];
     for (const l of links) {
       const at = open.get(l.incident_id);
-      if (at !== undefined) out.push({ incidentId: l.incident_id, entityKey: l.entity_key, lastActivityAt: at });
+      if (at !== undefined)
+        out.push({ incidentId: l.incident_id, entityKey: l.entity_key, lastActivityAt: at });
     }
     return out;
   }
 
   async insertIncidents(trx: Tx, rows: readonly IncidentRow[]): Promise<void> {
-    for (const part of chunk(rows, 22)) if (part.length) await trx.insertInto('incidents').values(part).execute();
+    for (const part of chunk(rows, 22))
+      if (part.length) await trx.insertInto('incidents').values(part).execute();
   }
 
   async insertAlerts(trx: Tx, rows: readonly AlertRow[]): Promise<void> {
-    for (const part of chunk(rows, 14)) if (part.length) await trx.insertInto('alerts').values(part).execute();
+    for (const part of chunk(rows, 14))
+      if (part.length) await trx.insertInto('alerts').values(part).execute();
   }
 
-  async insertAlertEntities(trx: Tx, rows: readonly { alert_id: string; entity_key: string }[]): Promise<void> {
+  async insertAlertEntities(
+    trx: Tx,
+    rows: readonly { alert_id: string; entity_key: string }[],
+  ): Promise<void> {
     for (const part of chunk(rows, 2)) {
-      if (part.length) await trx.insertInto('alert_entities').values(part).onConflict((oc) => oc.doNothing()).execute();
+      if (part.length)
+        await trx
+          .insertInto('alert_entities')
+          .values(part)
+          .onConflict((oc) => oc.doNothing())
+          .execute();
     }
   }
 
@@ -151,12 +191,14 @@ export class IncidentRepo {
   }
 
   async insertActivity(trx: Tx, rows: readonly ActivityRow[]): Promise<void> {
-    for (const part of chunk(rows, 7)) if (part.length) await trx.insertInto('incident_activity').values(part).execute();
+    for (const part of chunk(rows, 7))
+      if (part.length) await trx.insertInto('incident_activity').values(part).execute();
   }
 
   async getRows(trx: Tx, ids: readonly string[]): Promise<IncidentRow[]> {
     const out: IncidentRow[] = [];
-    for (const part of chunk(ids, 1)) out.push(...(await trx.selectFrom('incidents').selectAll().where('id', 'in', part).execute()));
+    for (const part of chunk(ids, 1))
+      out.push(...(await trx.selectFrom('incidents').selectAll().where('id', 'in', part).execute()));
     return out;
   }
 
@@ -168,7 +210,12 @@ export class IncidentRepo {
    * Writes an incident if its version is still `expectVersion`; returns false when someone else
    * changed it meanwhile (optimistic concurrency).
    */
-  async updateRow(trx: Tx, id: string, expectVersion: number, values: Partial<IncidentRow>): Promise<boolean> {
+  async updateRow(
+    trx: Tx,
+    id: string,
+    expectVersion: number,
+    values: Partial<IncidentRow>,
+  ): Promise<boolean> {
     const res = await trx
       .updateTable('incidents')
       .set({ ...values, version: expectVersion + 1 })
@@ -179,7 +226,12 @@ export class IncidentRepo {
   }
 
   async alertsOf(trx: Tx, incidentId: string): Promise<AlertRow[]> {
-    return trx.selectFrom('alerts').selectAll().where('incident_id', '=', incidentId).orderBy('first_activity_at', 'asc').execute();
+    return trx
+      .selectFrom('alerts')
+      .selectAll()
+      .where('incident_id', '=', incidentId)
+      .orderBy('first_activity_at', 'asc')
+      .execute();
   }
 
   async alert(id: string): Promise<AlertRow | undefined> {
@@ -187,7 +239,13 @@ export class IncidentRepo {
   }
 
   async entitiesOf(trx: Tx, incidentId: string): Promise<IncidentEntityRow[]> {
-    return trx.selectFrom('incident_entities').selectAll().where('incident_id', '=', incidentId).orderBy('kind').orderBy('label').execute();
+    return trx
+      .selectFrom('incident_entities')
+      .selectAll()
+      .where('incident_id', '=', incidentId)
+      .orderBy('kind')
+      .orderBy('label')
+      .execute();
   }
 
   async moveAlerts(trx: Tx, fromIds: readonly string[], toId: string): Promise<void> {
@@ -195,7 +253,11 @@ export class IncidentRepo {
   }
 
   async moveEntities(trx: Tx, fromIds: readonly string[], toId: string): Promise<void> {
-    const rows = await trx.selectFrom('incident_entities').selectAll().where('incident_id', 'in', fromIds).execute();
+    const rows = await trx
+      .selectFrom('incident_entities')
+      .selectAll()
+      .where('incident_id', 'in', fromIds)
+      .execute();
     await this.upsertIncidentEntities(
       trx,
       rows.map((r) => ({ ...r, incident_id: toId })),
@@ -213,7 +275,11 @@ export class IncidentRepo {
   }
 
   async resolveAlerts(trx: Tx, incidentId: string): Promise<void> {
-    await trx.updateTable('alerts').set({ status: 'resolved' }).where('incident_id', '=', incidentId).execute();
+    await trx
+      .updateTable('alerts')
+      .set({ status: 'resolved' })
+      .where('incident_id', '=', incidentId)
+      .execute();
   }
 
   async setAlertsStatus(trx: Tx, incidentId: string, status: string): Promise<void> {
@@ -221,7 +287,13 @@ export class IncidentRepo {
   }
 
   async activityOf(incidentId: string): Promise<ActivityRow[]> {
-    return this.h.db.selectFrom('incident_activity').selectAll().where('incident_id', '=', incidentId).orderBy('at', 'asc').orderBy('id', 'asc').execute();
+    return this.h.db
+      .selectFrom('incident_activity')
+      .selectAll()
+      .where('incident_id', '=', incidentId)
+      .orderBy('at', 'asc')
+      .orderBy('id', 'asc')
+      .execute();
   }
 
   async list(q: IncidentListQuery): Promise<{ items: IncidentSummary[]; nextCursor: string | null }> {
@@ -237,13 +309,13 @@ export class IncidentRepo {
     if (q.q) query = query.where(sql`lower(title)`, 'like', `%${q.q.toLowerCase().replace(/[%_\\]/g, '')}%`);
     if (q.cursor) {
       const c = decodeCursor(q.cursor);
-      if (!c || typeof c[0] !== 'number') throw new InputError('The cursor is not one this server gave out; start again without it.', { cursor: q.cursor });
+      if (!c || typeof c[0] !== 'number')
+        throw new InputError('The cursor is not one this server gave out; start again without it.', {
+          cursor: q.cursor,
+        });
       const [v, id] = c;
       query = query.where((eb) =>
-        eb.or([
-          eb(col, desc ? '<' : '>', v),
-          eb.and([eb(col, '=', v), eb('id', desc ? '<' : '>', id)]),
-        ]),
+        eb.or([eb(col, desc ? '<' : '>', v), eb.and([eb(col, '=', v), eb('id', desc ? '<' : '>', id)])]),
       );
     }
     const rows = await query
@@ -259,4 +331,3 @@ export class IncidentRepo {
     };
   }
 }
-
