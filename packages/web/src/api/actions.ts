@@ -12,7 +12,11 @@ export const actionKeys = {
 
 /** The action catalog rarely changes while the console is open. */
 export function useCatalog() {
-  return useQuery({ queryKey: actionKeys.catalog, queryFn: () => call('actionCatalog'), staleTime: 5 * 60_000 });
+  return useQuery({
+    queryKey: actionKeys.catalog,
+    queryFn: () => call('actionCatalog'),
+    staleTime: 5 * 60_000,
+  });
 }
 export function catalogById(items: readonly CatalogEntry[] | undefined): Map<string, CatalogEntry> {
   return new Map((items ?? []).map((c) => [c.id, c]));
@@ -21,7 +25,8 @@ export function catalogById(items: readonly CatalogEntry[] | undefined): Map<str
 export function useActionList(q: ActionListQuery, opts: { refetchInterval?: number } = {}) {
   return useInfiniteQuery({
     queryKey: actionKeys.list(q),
-    queryFn: ({ pageParam }) => call('listActions', { query: { ...q, ...(pageParam ? { cursor: pageParam } : {}) } }),
+    queryFn: ({ pageParam }) =>
+      call('listActions', { query: { ...q, ...(pageParam ? { cursor: pageParam } : {}) } }),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.nextCursor,
     ...opts,
@@ -29,7 +34,11 @@ export function useActionList(q: ActionListQuery, opts: { refetchInterval?: numb
 }
 
 export function useAction(id: string) {
-  return useQuery({ queryKey: actionKeys.one(id), queryFn: () => call('getAction', { params: { id } }), refetchInterval: 5000 });
+  return useQuery({
+    queryKey: actionKeys.one(id),
+    queryFn: () => call('getAction', { params: { id } }),
+    refetchInterval: 5000,
+  });
 }
 
 function useInvalidateActions() {
@@ -42,11 +51,20 @@ function useInvalidateActions() {
 
 export function useRequestAction() {
   const done = useInvalidateActions();
-  return useMutation({ meta: { quiet: true }, mutationFn: (body: ActionRequest) => call('requestAction', { body }), onSuccess: done });
+  return useMutation({
+    meta: { quiet: true },
+    mutationFn: (body: ActionRequest) => call('requestAction', { body }),
+    onSuccess: done,
+  });
 }
 
 export type Decision = 'approve' | 'reject' | 'cancel' | 'undo';
-const DECISION_OP = { approve: 'approveAction', reject: 'rejectAction', cancel: 'cancelAction', undo: 'undoAction' } as const;
+const DECISION_OP = {
+  approve: 'approveAction',
+  reject: 'rejectAction',
+  cancel: 'cancelAction',
+  undo: 'undoAction',
+} as const;
 const BULK_OP = { approve: 'bulkApprove', reject: 'bulkReject', undo: 'bulkUndo' } as const;
 
 /** Approve, reject (comment required), cancel or undo one action. */
@@ -70,8 +88,15 @@ export function useBulkDecide() {
   const done = useInvalidateActions();
   return useMutation({
     meta: { quiet: true },
-    mutationFn: ({ ids, decision, comment }: { ids: string[]; decision: keyof typeof BULK_OP; comment?: string }) =>
-      call(BULK_OP[decision], { body: { ids, ...(comment ? { comment } : {}) } }),
+    mutationFn: ({
+      ids,
+      decision,
+      comment,
+    }: {
+      ids: string[];
+      decision: keyof typeof BULK_OP;
+      comment?: string;
+    }) => call(BULK_OP[decision], { body: { ids, ...(comment ? { comment } : {}) } }),
     onSuccess: done,
   });
 }

@@ -18,13 +18,17 @@ export function setUnauthorizedListener(fn: UnauthorizedListener): void {
 
 export const client = createClient({ baseUrl: '', csrfToken: () => csrfToken });
 
-type Args<Op extends OperationId> = {} extends CallInput<Op> ? [input?: CallInput<Op>] : [input: CallInput<Op>];
+type Args<Op extends OperationId> =
+  {} extends CallInput<Op> ? [input?: CallInput<Op>] : [input: CallInput<Op>];
 // The contracts client's own rest-argument type is too deep for TypeScript to check at every call
 // site of a large app; this wrapper keeps the per-operation input and output types.
 const untypedCall = client.call as unknown as (op: OperationId, input: unknown) => Promise<unknown>;
 
 /** Calls one API operation; a 401 anywhere ends the session in the console. */
-export async function call<Op extends OperationId>(op: Op, ...args: NoInfer<Args<Op>>): Promise<CallOutput<Op>> {
+export async function call<Op extends OperationId>(
+  op: Op,
+  ...args: NoInfer<Args<Op>>
+): Promise<CallOutput<Op>> {
   try {
     return (await untypedCall(op, args[0] ?? {})) as CallOutput<Op>;
   } catch (e) {

@@ -15,7 +15,8 @@ export const incidentKeys = {
 export function useIncidentList(q: IncidentListQuery) {
   return useInfiniteQuery({
     queryKey: incidentKeys.list(q),
-    queryFn: ({ pageParam }) => call('listIncidents', { query: { ...q, limit: 50, ...(pageParam ? { cursor: pageParam } : {}) } }),
+    queryFn: ({ pageParam }) =>
+      call('listIncidents', { query: { ...q, limit: 50, ...(pageParam ? { cursor: pageParam } : {}) } }),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.nextCursor,
   });
@@ -25,10 +26,16 @@ export function useIncident(id: string) {
   return useQuery({ queryKey: incidentKeys.one(id), queryFn: () => call('getIncident', { params: { id } }) });
 }
 export function useIncidentActivity(id: string) {
-  return useQuery({ queryKey: incidentKeys.activity(id), queryFn: () => call('incidentActivity', { params: { id } }) });
+  return useQuery({
+    queryKey: incidentKeys.activity(id),
+    queryFn: () => call('incidentActivity', { params: { id } }),
+  });
 }
 export function useIncidentGraph(id: string) {
-  return useQuery({ queryKey: incidentKeys.graph(id), queryFn: () => call('incidentGraph', { params: { id } }) });
+  return useQuery({
+    queryKey: incidentKeys.graph(id),
+    queryFn: () => call('incidentGraph', { params: { id } }),
+  });
 }
 
 /**
@@ -39,7 +46,8 @@ export function usePatchIncident(incident: Incident) {
   const qc = useQueryClient();
   return useMutation({
     meta: { quiet: true },
-    mutationFn: (patch: Omit<IncidentPatch, 'version'>) => call('patchIncident', { params: { id: incident.id }, body: { ...patch, version: incident.version } }),
+    mutationFn: (patch: Omit<IncidentPatch, 'version'>) =>
+      call('patchIncident', { params: { id: incident.id }, body: { ...patch, version: incident.version } }),
     onSuccess: (updated) => {
       qc.setQueryData(incidentKeys.one(incident.id), updated);
       void qc.invalidateQueries({ queryKey: incidentKeys.all });

@@ -69,14 +69,20 @@ export function ActionRequestModal({ entry, option, incidentId, deviceHosts, onC
     request.mutate(
       {
         type: entry.id,
-        target: { ...option.target, ...(option.targetKind === 'file' && host ? { deviceHostname: host } : {}) },
+        target: {
+          ...option.target,
+          ...(option.targetKind === 'file' && host ? { deviceHostname: host } : {}),
+        },
         params: p,
         incidentId,
         ...(comment ? { comment } : {}),
       },
       {
         onSuccess: (a) => {
-          notify.success(`${a.title} on ${a.target.label ?? a.target.id}: ${humanize(a.status)}. ${a.approvalReason}`, 'Action requested');
+          notify.success(
+            `${a.title} on ${a.target.label ?? a.target.id}: ${humanize(a.status)}. ${a.approvalReason}`,
+            'Action requested',
+          );
           onClose();
           void navigate(`/actions/${encodeURIComponent(a.id)}`);
         },
@@ -97,7 +103,13 @@ export function ActionRequestModal({ entry, option, incidentId, deviceHosts, onC
           </Text>
         </Text>
         {option.targetKind === 'file' && deviceHosts.length > 0 && (
-          <Select label="Device holding the file" data={deviceHosts} value={host} onChange={setHost} clearable />
+          <Select
+            label="Device holding the file"
+            data={deviceHosts}
+            value={host}
+            onChange={setHost}
+            clearable
+          />
         )}
         {fixed.length > 0 && (
           <Text size="xs" c="dimmed">
@@ -105,7 +117,16 @@ export function ActionRequestModal({ entry, option, incidentId, deviceHosts, onC
           </Text>
         )}
         <SchemaForm schema={schema} value={params} onChange={setParams} exclude={[...fixed, 'comment']} />
-        <Textarea label="Comment" description="Why; shown to approvers and in the audit log" autosize minRows={2} maxLength={1000} value={comment} onChange={(e) => setComment(e.currentTarget.value)} data-testid="action-request-comment" />
+        <Textarea
+          label="Comment"
+          description="Why; shown to approvers and in the audit log"
+          autosize
+          minRows={2}
+          maxLength={1000}
+          value={comment}
+          onChange={(e) => setComment(e.currentTarget.value)}
+          data-testid="action-request-comment"
+        />
         {entry.destructive && (
           <Alert color="orange" variant="light">
             This action is destructive: depending on the device group and settings it may wait for approval.
@@ -120,7 +141,13 @@ export function ActionRequestModal({ entry, option, incidentId, deviceHosts, onC
           <Button variant="default" onClick={onClose}>
             Cancel
           </Button>
-          <Button onClick={submit} loading={request.isPending} disabled={problems.length > 0} title={problems.join('; ')} data-testid="action-request-submit">
+          <Button
+            onClick={submit}
+            loading={request.isPending}
+            disabled={problems.length > 0}
+            title={problems.join('; ')}
+            data-testid="action-request-submit"
+          >
             Request {entry.title.toLowerCase()}
           </Button>
         </Group>

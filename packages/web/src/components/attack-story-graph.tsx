@@ -15,7 +15,12 @@ const NODE_STYLE: Record<string, { color: string; shape: cytoscape.Css.NodeShape
   url: { color: '#5f3dc4', shape: 'tag' },
   domain: { color: '#364fc7', shape: 'hexagon' },
 };
-const SEVERITY_COLOR: Record<string, string> = { high: '#c92a2a', medium: '#e8590c', low: '#f59f00', informational: '#868e96' };
+const SEVERITY_COLOR: Record<string, string> = {
+  high: '#c92a2a',
+  medium: '#e8590c',
+  low: '#f59f00',
+  informational: '#868e96',
+};
 
 const STYLE: StylesheetJson = [
   {
@@ -36,8 +41,14 @@ const STYLE: StylesheetJson = [
       'text-background-padding': '1px',
     },
   },
-  ...Object.entries(NODE_STYLE).map(([type, s]) => ({ selector: `node[type = "${type}"]`, style: { 'background-color': s.color, shape: s.shape } })),
-  ...Object.entries(SEVERITY_COLOR).map(([sev, c]) => ({ selector: `node[type = "alert"][severity = "${sev}"]`, style: { 'background-color': c } })),
+  ...Object.entries(NODE_STYLE).map(([type, s]) => ({
+    selector: `node[type = "${type}"]`,
+    style: { 'background-color': s.color, shape: s.shape },
+  })),
+  ...Object.entries(SEVERITY_COLOR).map(([sev, c]) => ({
+    selector: `node[type = "alert"][severity = "${sev}"]`,
+    style: { 'background-color': c },
+  })),
   {
     selector: 'edge',
     style: {
@@ -61,14 +72,28 @@ const STYLE: StylesheetJson = [
 function elements(story: AttackStory): ElementDefinition[] {
   const ids = new Set(story.nodes.map((n) => n.id));
   return [
-    ...story.nodes.map((n) => ({ group: 'nodes' as const, data: { id: n.id, label: n.label, type: n.type, ...(n.severity ? { severity: n.severity } : {}) } })),
+    ...story.nodes.map((n) => ({
+      group: 'nodes' as const,
+      data: { id: n.id, label: n.label, type: n.type, ...(n.severity ? { severity: n.severity } : {}) },
+    })),
     // An edge to a node the server did not send would make cytoscape throw; drop it instead.
-    ...story.edges.filter((e) => ids.has(e.source) && ids.has(e.target)).map((e) => ({ group: 'edges' as const, data: { id: e.id, source: e.source, target: e.target, label: e.label } })),
+    ...story.edges
+      .filter((e) => ids.has(e.source) && ids.has(e.target))
+      .map((e) => ({
+        group: 'edges' as const,
+        data: { id: e.id, source: e.source, target: e.target, label: e.label },
+      })),
   ];
 }
 
 /** The attack story: alerts and the entities they share, drawn with cytoscape on a canvas. */
-export function AttackStoryGraph({ story, onSelect }: { story: AttackStory; onSelect?: (nodeId: string) => void }) {
+export function AttackStoryGraph({
+  story,
+  onSelect,
+}: {
+  story: AttackStory;
+  onSelect?: (nodeId: string) => void;
+}) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (!ref.current) return;
@@ -76,7 +101,16 @@ export function AttackStoryGraph({ story, onSelect }: { story: AttackStory; onSe
       container: ref.current,
       elements: elements(story),
       style: STYLE,
-      layout: { name: 'cose', animate: false, padding: 30, nodeRepulsion: () => 60_000, idealEdgeLength: () => 70, nodeOverlap: 20, gravity: 0.4, randomize: false },
+      layout: {
+        name: 'cose',
+        animate: false,
+        padding: 30,
+        nodeRepulsion: () => 60_000,
+        idealEdgeLength: () => 70,
+        nodeOverlap: 20,
+        gravity: 0.4,
+        randomize: false,
+      },
       minZoom: 0.2,
       maxZoom: 3,
     });
@@ -87,11 +121,28 @@ export function AttackStoryGraph({ story, onSelect }: { story: AttackStory; onSe
   const types = [...new Set(story.nodes.map((n) => n.type))];
   return (
     <div>
-      <div ref={ref} data-testid="attack-story" style={{ height: 480, border: '1px solid var(--mantine-color-default-border)', borderRadius: 4, background: '#fcfcfd' }} />
+      <div
+        ref={ref}
+        data-testid="attack-story"
+        style={{
+          height: 480,
+          border: '1px solid var(--mantine-color-default-border)',
+          borderRadius: 4,
+          background: '#fcfcfd',
+        }}
+      />
       <Group gap="md" mt="xs">
         {types.map((t) => (
           <Group key={t} gap={4}>
-            <span style={{ display: 'inline-block', width: 10, height: 10, borderRadius: 2, background: NODE_STYLE[t]?.color ?? '#adb5bd' }} />
+            <span
+              style={{
+                display: 'inline-block',
+                width: 10,
+                height: 10,
+                borderRadius: 2,
+                background: NODE_STYLE[t]?.color ?? '#adb5bd',
+              }}
+            />
             <Text size="xs" c="dimmed">
               {t}
             </Text>

@@ -2,8 +2,18 @@ import { Badge, type BadgeProps } from '@mantine/core';
 import type { ActionStatus, IncidentStatus, PolicyStatus, Severity } from '@quell/core';
 import { humanize } from '../lib/format';
 
-const SEVERITY_COLOR: Record<Severity, string> = { informational: 'gray', low: 'yellow', medium: 'orange', high: 'red' };
-const INCIDENT_STATUS_COLOR: Record<IncidentStatus, string> = { active: 'red', in_progress: 'blue', resolved: 'teal', redirected: 'gray' };
+const SEVERITY_COLOR: Record<Severity, string> = {
+  informational: 'gray',
+  low: 'yellow',
+  medium: 'orange',
+  high: 'red',
+};
+const INCIDENT_STATUS_COLOR: Record<IncidentStatus, string> = {
+  active: 'red',
+  in_progress: 'blue',
+  resolved: 'teal',
+  redirected: 'gray',
+};
 const ACTION_STATUS_COLOR: Record<ActionStatus, string> = {
   pending_approval: 'orange',
   approved: 'cyan',

@@ -2,7 +2,15 @@ import { useEffect, useState } from 'react';
 import { TextInput, type TextInputProps } from '@mantine/core';
 
 /** A text filter that reports its value after typing pauses. */
-export function DebouncedInput({ value, onValue, delay = 350, ...rest }: { value: string; onValue: (v: string) => void; delay?: number } & Omit<TextInputProps, 'value' | 'onChange'>) {
+export function DebouncedInput({
+  value,
+  onValue,
+  delay = 350,
+  ...rest
+}: { value: string; onValue: (v: string) => void; delay?: number } & Omit<
+  TextInputProps,
+  'value' | 'onChange'
+>) {
   const [text, setText] = useState(value);
   useEffect(() => setText(value), [value]);
   useEffect(() => {

@@ -9,7 +9,14 @@ export function Notes() {
   return (
     <div className="notes" aria-live="polite">
       {notes.map((n) => (
-        <Notification key={n.id} color={COLOR[n.kind]} title={n.title} onClose={() => dismiss(n.id)} withBorder data-testid={`note-${n.kind}`}>
+        <Notification
+          key={n.id}
+          color={COLOR[n.kind]}
+          title={n.title}
+          onClose={() => dismiss(n.id)}
+          withBorder
+          data-testid={`note-${n.kind}`}
+        >
           {n.message}
         </Notification>
       ))}

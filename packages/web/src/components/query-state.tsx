@@ -4,7 +4,15 @@ import type { UseQueryResult } from '@tanstack/react-query';
 import { errorMessage } from '../api/client';
 
 /** Loading spinner, error with retry, or the data. */
-export function QueryState<T>({ query, children, title = 'Could not load' }: { query: UseQueryResult<T>; children: (data: T) => ReactNode; title?: string }) {
+export function QueryState<T>({
+  query,
+  children,
+  title = 'Could not load',
+}: {
+  query: UseQueryResult<T>;
+  children: (data: T) => ReactNode;
+  title?: string;
+}) {
   if (query.isPending) {
     return (
       <Center p="lg">

@@ -16,7 +16,9 @@ export function RequireAuth({ children }: { children: ReactNode }) {
   }
   if (me === null) {
     const next = loc.pathname + loc.search;
-    return <Navigate to={`/login${next && next !== '/' ? `?next=${encodeURIComponent(next)}` : ''}`} replace />;
+    return (
+      <Navigate to={`/login${next && next !== '/' ? `?next=${encodeURIComponent(next)}` : ''}`} replace />
+    );
   }
   return <>{children}</>;
 }

@@ -29,7 +29,8 @@ export function actionQuery(tab: ActionTab, f: ActionFilterValues): ActionListQu
 /** The CSV export URL for the same filters (the session cookie authenticates it). */
 export function exportUrl(q: ActionListQuery): string {
   const qs = new URLSearchParams();
-  for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== '' && k !== 'cursor' && k !== 'limit') qs.set(k, String(v));
+  for (const [k, v] of Object.entries(q))
+    if (v !== undefined && v !== '' && k !== 'cursor' && k !== 'limit') qs.set(k, String(v));
   const s = qs.toString();
   return `${ROUTES.exportActions.url}${s ? `?${s}` : ''}`;
 }

@@ -19,16 +19,35 @@ function fromEntity(e: EntityView, firstDevice: string | undefined): TargetOptio
   switch (e.kind) {
     case 'device': {
       const host = str(ev.hostname) ?? e.label;
-      return [{ key: e.key, targetKind: 'device', target: { kind: 'device', id: host, label: e.label }, title: `Device ${e.label}`, defaults: {} }];
+      return [
+        {
+          key: e.key,
+          targetKind: 'device',
+          target: { kind: 'device', id: host, label: e.label },
+          title: `Device ${e.label}`,
+          defaults: {},
+        },
+      ];
     }
     case 'file': {
       const sha = str(ev.sha256);
       // Without a SHA-256 a file cannot be acted on: the agent finds files by hash.
       if (!sha) return [];
-      const target: ActionTarget = { kind: 'file', id: sha, label: e.label, ...(firstDevice ? { deviceHostname: firstDevice } : {}) };
+      const target: ActionTarget = {
+        kind: 'file',
+        id: sha,
+        label: e.label,
+        ...(firstDevice ? { deviceHostname: firstDevice } : {}),
+      };
       const path = str(ev.path);
       return [
-        { key: e.key, targetKind: 'file', target, title: `File ${e.label}`, defaults: { sha256: sha, ...(path ? { path } : {}) } },
+        {
+          key: e.key,
+          targetKind: 'file',
+          target,
+          title: `File ${e.label}`,
+          defaults: { sha256: sha, ...(path ? { path } : {}) },
+        },
         indicator(`${e.key}#ioc`, 'sha256', sha, `File hash ${e.label}`),
       ];
     }
@@ -38,11 +57,27 @@ function fromEntity(e: EntityView, firstDevice: string | undefined): TargetOptio
     }
     case 'user': {
       const name = str(ev.username) ?? e.label;
-      return [{ key: e.key, targetKind: 'identity', target: { kind: 'identity', id: name, label: e.label }, title: `User ${e.label}`, defaults: {} }];
+      return [
+        {
+          key: e.key,
+          targetKind: 'identity',
+          target: { kind: 'identity', id: name, label: e.label },
+          title: `User ${e.label}`,
+          defaults: {},
+        },
+      ];
     }
     case 'mailbox': {
       const address = str(ev.address) ?? e.label;
-      return [{ key: e.key, targetKind: 'mailbox', target: { kind: 'mailbox', id: address, label: e.label }, title: `Mailbox ${e.label}`, defaults: {} }];
+      return [
+        {
+          key: e.key,
+          targetKind: 'mailbox',
+          target: { kind: 'mailbox', id: address, label: e.label },
+          title: `Mailbox ${e.label}`,
+          defaults: {},
+        },
+      ];
     }
     case 'ip':
       return [indicator(e.key, 'ip', str(ev.address) ?? e.label, `IP ${e.label}`)];
@@ -56,7 +91,13 @@ function fromEntity(e: EntityView, firstDevice: string | undefined): TargetOptio
 }
 
 function indicator(key: string, indicatorType: string, value: string, title: string): TargetOption {
-  return { key, targetKind: 'indicator', target: { kind: 'indicator', id: value, label: title }, title: `Indicator: ${title}`, defaults: { indicatorType, value } };
+  return {
+    key,
+    targetKind: 'indicator',
+    target: { kind: 'indicator', id: value, label: title },
+    title: `Indicator: ${title}`,
+    defaults: { indicatorType, value },
+  };
 }
 
 /** Every action target the incident's entities offer, devices first. */
@@ -64,7 +105,9 @@ export function targetsOf(incident: Incident): TargetOption[] {
   const firstDevice = incident.entities.find((e) => e.kind === 'device');
   const host = firstDevice ? (str(firstDevice.evidence.hostname) ?? firstDevice.label) : undefined;
   const order: Record<string, number> = { device: 0, file: 1, identity: 2, mailbox: 3, indicator: 4 };
-  return incident.entities.flatMap((e) => fromEntity(e, host)).sort((a, b) => (order[a.targetKind] ?? 9) - (order[b.targetKind] ?? 9));
+  return incident.entities
+    .flatMap((e) => fromEntity(e, host))
+    .sort((a, b) => (order[a.targetKind] ?? 9) - (order[b.targetKind] ?? 9));
 }
 
 /** Devices named in the incident: where a file action may run. */

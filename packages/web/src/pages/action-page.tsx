@@ -1,5 +1,17 @@
 import type { ReactNode } from 'react';
-import { Anchor, Breadcrumbs, Code, Grid, Group, Paper, SimpleGrid, Stack, Text, Timeline, Title } from '@mantine/core';
+import {
+  Anchor,
+  Breadcrumbs,
+  Code,
+  Grid,
+  Group,
+  Paper,
+  SimpleGrid,
+  Stack,
+  Text,
+  Timeline,
+  Title,
+} from '@mantine/core';
 import { Link, useParams } from 'react-router';
 import type { ActionDetail, CatalogEntry } from '@quell/contracts';
 import { catalogById, useAction, useCatalog } from '../api/actions';
@@ -19,8 +31,20 @@ function Field({ label, children }: { label: string; children: ReactNode }) {
     </div>
   );
 }
-const link = (to: string, id: string | null) => (id ? <Anchor component={Link} to={to + encodeURIComponent(id)} size="sm">{id}</Anchor> : '—');
-const json = (v: unknown) => (v && typeof v === 'object' && Object.keys(v).length > 0 ? <Code block>{JSON.stringify(v, null, 2)}</Code> : '—');
+const link = (to: string, id: string | null) =>
+  id ? (
+    <Anchor component={Link} to={to + encodeURIComponent(id)} size="sm">
+      {id}
+    </Anchor>
+  ) : (
+    '—'
+  );
+const json = (v: unknown) =>
+  v && typeof v === 'object' && Object.keys(v).length > 0 ? (
+    <Code block>{JSON.stringify(v, null, 2)}</Code>
+  ) : (
+    '—'
+  );
 
 /** One action: every field, its decisions, and the timeline of its status changes. */
 export function ActionPage() {
@@ -47,7 +71,15 @@ export function ActionPage() {
   );
 }
 
-function ActionView({ a, entry, undoEntry }: { a: ActionDetail; entry: CatalogEntry | undefined; undoEntry: CatalogEntry | undefined }) {
+function ActionView({
+  a,
+  entry,
+  undoEntry,
+}: {
+  a: ActionDetail;
+  entry: CatalogEntry | undefined;
+  undoEntry: CatalogEntry | undefined;
+}) {
   return (
     <Grid>
       <Grid.Col span={{ base: 12, lg: 8 }}>
@@ -97,7 +129,9 @@ function ActionView({ a, entry, undoEntry }: { a: ActionDetail; entry: CatalogEn
               <Field label="Investigation">{a.investigationId}</Field>
               <Field label="Undo of">{link('/actions/', a.undoOf)}</Field>
               <Field label="Undone by">{link('/actions/', a.undoneBy)}</Field>
-              <Field label="Policy status">{a.policyStatus ? humanize(a.policyStatus) : 'Not a state action'}</Field>
+              <Field label="Policy status">
+                {a.policyStatus ? humanize(a.policyStatus) : 'Not a state action'}
+              </Field>
               <Field label="Created">{fmtTime(a.createdAt)}</Field>
               <Field label="Updated">{fmtTime(a.updatedAt)}</Field>
               <Field label="Expires">{fmtTime(a.expiresAt)}</Field>
@@ -114,7 +148,12 @@ function ActionView({ a, entry, undoEntry }: { a: ActionDetail; entry: CatalogEn
           <Title order={4} mb="sm">
             Timeline
           </Title>
-          <Timeline bulletSize={14} lineWidth={2} active={a.timeline.length - 1} data-testid="action-timeline">
+          <Timeline
+            bulletSize={14}
+            lineWidth={2}
+            active={a.timeline.length - 1}
+            data-testid="action-timeline"
+          >
             {a.timeline.map((ev, i) => (
               <Timeline.Item key={`${ev.at}-${i}`} title={<ActionStatusBadge status={ev.to} size="sm" />}>
                 <Text size="xs" c="dimmed">

@@ -45,14 +45,29 @@ export function ActionsPage() {
           <Button variant="default" size="xs" onClick={() => void list.refetch()} loading={list.isRefetching}>
             Refresh
           </Button>
-          <Button component="a" href={exportUrl(query)} download="quell-actions.csv" size="xs" variant="light" data-testid="actions-export">
+          <Button
+            component="a"
+            href={exportUrl(query)}
+            download="quell-actions.csv"
+            size="xs"
+            variant="light"
+            data-testid="actions-export"
+          >
             Export CSV
           </Button>
         </Group>
       </Group>
       <Tabs value={tab} onChange={switchTab}>
         <Tabs.List>
-          <Tabs.Tab value="pending" data-testid="tab-pending" rightSection={pendingCount && pendingCount.items.length > 0 ? <Badge size="xs" color="orange" variant="filled" circle /> : undefined}>
+          <Tabs.Tab
+            value="pending"
+            data-testid="tab-pending"
+            rightSection={
+              pendingCount && pendingCount.items.length > 0 ? (
+                <Badge size="xs" color="orange" variant="filled" circle />
+              ) : undefined
+            }
+          >
             Pending
           </Tabs.Tab>
           <Tabs.Tab value="history" data-testid="tab-history">
@@ -70,12 +85,21 @@ export function ActionsPage() {
               <ActionTable rows={rows} selected={selected} onSelect={select} />
               {rows.length === 0 && (
                 <Center p="lg">
-                  <Text c="dimmed">{tab === 'pending' ? 'Nothing is waiting: no pending actions match.' : 'No actions match these filters.'}</Text>
+                  <Text c="dimmed">
+                    {tab === 'pending'
+                      ? 'Nothing is waiting: no pending actions match.'
+                      : 'No actions match these filters.'}
+                  </Text>
                 </Center>
               )}
               {list.hasNextPage && (
                 <Center p="sm">
-                  <Button variant="light" onClick={() => void list.fetchNextPage()} loading={list.isFetchingNextPage} data-testid="actions-more">
+                  <Button
+                    variant="light"
+                    onClick={() => void list.fetchNextPage()}
+                    loading={list.isFetchingNextPage}
+                    data-testid="actions-more"
+                  >
                     Load more
                   </Button>
                 </Center>

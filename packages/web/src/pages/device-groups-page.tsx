@@ -13,7 +13,11 @@ import { atLeast } from '../lib/roles';
 
 function ruleText(g: DeviceGroup): string {
   if (g.builtIn) return 'Every device no other group matches';
-  const parts = [g.rule.namePattern && `hostname ${g.rule.namePattern}`, g.rule.os && `OS ${g.rule.os}*`, g.rule.tags?.length && `tags ${g.rule.tags.join(', ')}`].filter(Boolean);
+  const parts = [
+    g.rule.namePattern && `hostname ${g.rule.namePattern}`,
+    g.rule.os && `OS ${g.rule.os}*`,
+    g.rule.tags?.length && `tags ${g.rule.tags.join(', ')}`,
+  ].filter(Boolean);
   return parts.length ? parts.join(' and ') : 'Matches every device';
 }
 
@@ -40,7 +44,8 @@ export function DeviceGroupsPage() {
         )}
       </Group>
       <Text size="sm" c="dimmed">
-        A device belongs to the first group, by rank, whose rule it matches. The automation level decides which remediations run without approval.
+        A device belongs to the first group, by rank, whose rule it matches. The automation level decides
+        which remediations run without approval.
       </Text>
       <QueryState query={groups}>
         {(data) => (
@@ -92,7 +97,9 @@ export function DeviceGroupsPage() {
                               </Button>
                             </Menu.Target>
                             <Menu.Dropdown>
-                              <Menu.Item onClick={() => setEditing(g)}>{g.builtIn ? 'Change automation level' : 'Edit'}</Menu.Item>
+                              <Menu.Item onClick={() => setEditing(g)}>
+                                {g.builtIn ? 'Change automation level' : 'Edit'}
+                              </Menu.Item>
                               {!g.builtIn && (
                                 <Menu.Item color="red" onClick={() => setDeleting(g)}>
                                   Delete
@@ -154,10 +161,23 @@ export function DeviceGroupsPage() {
           </Paper>
         )}
       </QueryState>
-      {editing && <DeviceGroupModal group={editing === 'new' ? null : editing} nextRank={nextRank} onClose={() => setEditing(null)} />}
-      <Modal opened={deleting !== null} onClose={() => setDeleting(null)} title={`Delete ${deleting?.name ?? ''}?`}>
+      {editing && (
+        <DeviceGroupModal
+          group={editing === 'new' ? null : editing}
+          nextRank={nextRank}
+          onClose={() => setEditing(null)}
+        />
+      )}
+      <Modal
+        opened={deleting !== null}
+        onClose={() => setDeleting(null)}
+        title={`Delete ${deleting?.name ?? ''}?`}
+      >
         <Stack>
-          <Text size="sm">Its {deleting?.deviceCount ?? 0} device(s) fall to the next group whose rule matches, or to the ungrouped default.</Text>
+          <Text size="sm">
+            Its {deleting?.deviceCount ?? 0} device(s) fall to the next group whose rule matches, or to the
+            ungrouped default.
+          </Text>
           <Group justify="flex-end">
             <Button variant="default" onClick={() => setDeleting(null)}>
               Keep

@@ -31,15 +31,35 @@ export function IncidentPage() {
           <>
             <IncidentHeader incident={inc} />
             <Paper withBorder p="md">
-              <Tabs value={tab} onChange={(v) => setTab((TABS as readonly string[]).includes(v ?? '') ? (v as Tab) : 'story')} keepMounted={false}>
+              <Tabs
+                value={tab}
+                onChange={(v) => setTab((TABS as readonly string[]).includes(v ?? '') ? (v as Tab) : 'story')}
+                keepMounted={false}
+              >
                 <Tabs.List mb="md">
                   <Tabs.Tab value="story" data-testid="tab-story">
                     Attack story
                   </Tabs.Tab>
-                  <Tabs.Tab value="alerts" rightSection={<Badge size="xs" variant="light">{inc.alerts.length}</Badge>} data-testid="tab-alerts">
+                  <Tabs.Tab
+                    value="alerts"
+                    rightSection={
+                      <Badge size="xs" variant="light">
+                        {inc.alerts.length}
+                      </Badge>
+                    }
+                    data-testid="tab-alerts"
+                  >
                     Alerts
                   </Tabs.Tab>
-                  <Tabs.Tab value="entities" rightSection={<Badge size="xs" variant="light">{inc.entities.length}</Badge>} data-testid="tab-entities">
+                  <Tabs.Tab
+                    value="entities"
+                    rightSection={
+                      <Badge size="xs" variant="light">
+                        {inc.entities.length}
+                      </Badge>
+                    }
+                    data-testid="tab-entities"
+                  >
                     Entities
                   </Tabs.Tab>
                   <Tabs.Tab value="activity" data-testid="tab-activity">

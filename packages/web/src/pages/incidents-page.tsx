@@ -38,17 +38,82 @@ export function IncidentsPage() {
       </Group>
       <Paper withBorder p="sm">
         <Group gap="sm" align="flex-end" wrap="wrap">
-          <DebouncedInput label="Search title" placeholder="ransomware…" value={f.q} onValue={(q) => setF({ q })} w={220} data-testid="incidents-q" />
-          <Select label="Status" placeholder="Any" clearable data={opts(INCIDENT_STATUSES)} value={f.status || null} onChange={(v) => setF({ status: v })} w={140} />
-          <Select label="Severity" placeholder="Any" clearable data={opts(SEVERITIES)} value={f.severity || null} onChange={(v) => setF({ severity: v })} w={140} />
-          <DebouncedInput label="Assignee" placeholder="email" value={f.assignee} onValue={(assignee) => setF({ assignee })} w={200} />
-          <Button variant="subtle" size="xs" onClick={() => setF({ assignee: f.assignee === me.name ? null : me.name })}>
+          <DebouncedInput
+            label="Search title"
+            placeholder="ransomware…"
+            value={f.q}
+            onValue={(q) => setF({ q })}
+            w={220}
+            data-testid="incidents-q"
+          />
+          <Select
+            label="Status"
+            placeholder="Any"
+            clearable
+            data={opts(INCIDENT_STATUSES)}
+            value={f.status || null}
+            onChange={(v) => setF({ status: v })}
+            w={140}
+          />
+          <Select
+            label="Severity"
+            placeholder="Any"
+            clearable
+            data={opts(SEVERITIES)}
+            value={f.severity || null}
+            onChange={(v) => setF({ severity: v })}
+            w={140}
+          />
+          <DebouncedInput
+            label="Assignee"
+            placeholder="email"
+            value={f.assignee}
+            onValue={(assignee) => setF({ assignee })}
+            w={200}
+          />
+          <Button
+            variant="subtle"
+            size="xs"
+            onClick={() => setF({ assignee: f.assignee === me.name ? null : me.name })}
+          >
             {f.assignee === me.name ? 'Anyone' : 'Mine'}
           </Button>
-          <DebouncedInput label="Tag" placeholder="tag" value={f.tag} onValue={(tag) => setF({ tag })} w={140} />
-          <Select label="Sort by" data={[{ value: 'lastActivityAt', label: 'Last activity' }, { value: 'createdAt', label: 'Created' }, { value: 'severity', label: 'Severity' }]} value={query.sort ?? null} onChange={(v) => setF({ sort: v })} w={150} allowDeselect={false} />
-          <Select label="Order" data={[{ value: 'desc', label: 'Descending' }, { value: 'asc', label: 'Ascending' }]} value={query.order ?? null} onChange={(v) => setF({ order: v })} w={130} allowDeselect={false} />
-          <Button variant="subtle" size="xs" color="gray" onClick={() => setF(Object.fromEntries(KEYS.map((k) => [k, null])))}>
+          <DebouncedInput
+            label="Tag"
+            placeholder="tag"
+            value={f.tag}
+            onValue={(tag) => setF({ tag })}
+            w={140}
+          />
+          <Select
+            label="Sort by"
+            data={[
+              { value: 'lastActivityAt', label: 'Last activity' },
+              { value: 'createdAt', label: 'Created' },
+              { value: 'severity', label: 'Severity' },
+            ]}
+            value={query.sort ?? null}
+            onChange={(v) => setF({ sort: v })}
+            w={150}
+            allowDeselect={false}
+          />
+          <Select
+            label="Order"
+            data={[
+              { value: 'desc', label: 'Descending' },
+              { value: 'asc', label: 'Ascending' },
+            ]}
+            value={query.order ?? null}
+            onChange={(v) => setF({ order: v })}
+            w={130}
+            allowDeselect={false}
+          />
+          <Button
+            variant="subtle"
+            size="xs"
+            color="gray"
+            onClick={() => setF(Object.fromEntries(KEYS.map((k) => [k, null])))}
+          >
             Clear
           </Button>
         </Group>
@@ -66,7 +131,12 @@ export function IncidentsPage() {
               )}
               {list.hasNextPage && (
                 <Center p="sm">
-                  <Button variant="light" onClick={() => void list.fetchNextPage()} loading={list.isFetchingNextPage} data-testid="incidents-more">
+                  <Button
+                    variant="light"
+                    onClick={() => void list.fetchNextPage()}
+                    loading={list.isFetchingNextPage}
+                    data-testid="incidents-more"
+                  >
                     Load more
                   </Button>
                 </Center>
@@ -97,7 +167,13 @@ function IncidentTable({ rows }: { rows: IncidentSummary[] }) {
         </Table.Thead>
         <Table.Tbody>
           {rows.map((i) => (
-            <Table.Tr key={i.id} className="clickable-row" data-testid="incident-row" data-incident-id={i.id} onClick={() => void navigate(`/incidents/${encodeURIComponent(i.id)}`)}>
+            <Table.Tr
+              key={i.id}
+              className="clickable-row"
+              data-testid="incident-row"
+              data-incident-id={i.id}
+              onClick={() => void navigate(`/incidents/${encodeURIComponent(i.id)}`)}
+            >
               <Table.Td>
                 <SeverityBadge severity={i.severity} />
               </Table.Td>

@@ -6,7 +6,11 @@ export function NotFoundPage() {
     <Stack>
       <Title order={2}>Not found</Title>
       <Text>
-        There is no page here. Go to the <Anchor component={Link} to="/incidents">incident queue</Anchor>.
+        There is no page here. Go to the{' '}
+        <Anchor component={Link} to="/incidents">
+          incident queue
+        </Anchor>
+        .
       </Text>
     </Stack>
   );

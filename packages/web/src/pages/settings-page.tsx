@@ -38,7 +38,10 @@ function SettingsForm({ initial }: { initial: Settings }) {
       onSubmit={(e) => {
         e.preventDefault();
         setError(null);
-        save.mutate(s, { onSuccess: () => notify.success('Settings saved.'), onError: (err) => setError(errorMessage(err)) });
+        save.mutate(s, {
+          onSuccess: () => notify.success('Settings saved.'),
+          onError: (err) => setError(errorMessage(err)),
+        });
       }}
     >
       <Stack>
@@ -52,17 +55,54 @@ function SettingsForm({ initial }: { initial: Settings }) {
             Actions and approvals
           </Title>
           <SimpleGrid cols={{ base: 1, md: 2 }}>
-            <NumberInput label="Approval timeout (hours)" description="A pending approval times out after this" min={1} max={24 * 90} disabled={!admin} value={s.approvalTimeoutHours} onChange={(v) => set('approvalTimeoutHours', num(v, s.approvalTimeoutHours))} data-testid="settings-approval-timeout" />
-            <NumberInput label="Action TTL (hours)" description="How long an action waits for an offline device before it expires" min={1} max={24 * 90} disabled={!admin} value={s.actionTtlHours} onChange={(v) => set('actionTtlHours', num(v, s.actionTtlHours))} />
-            <NumberInput label="Correlation window (hours)" description="Alerts sharing entities within this window join one incident" min={1} max={24 * 30} disabled={!admin} value={s.correlationWindowHours} onChange={(v) => set('correlationWindowHours', num(v, s.correlationWindowHours))} />
-            <Switch mt="lg" label="Two-person rule" description="A destructive action must be approved by someone other than who asked" disabled={!admin} checked={s.twoPersonRule} onChange={(e) => set('twoPersonRule', e.currentTarget.checked)} data-testid="settings-two-person" />
+            <NumberInput
+              label="Approval timeout (hours)"
+              description="A pending approval times out after this"
+              min={1}
+              max={24 * 90}
+              disabled={!admin}
+              value={s.approvalTimeoutHours}
+              onChange={(v) => set('approvalTimeoutHours', num(v, s.approvalTimeoutHours))}
+              data-testid="settings-approval-timeout"
+            />
+            <NumberInput
+              label="Action TTL (hours)"
+              description="How long an action waits for an offline device before it expires"
+              min={1}
+              max={24 * 90}
+              disabled={!admin}
+              value={s.actionTtlHours}
+              onChange={(v) => set('actionTtlHours', num(v, s.actionTtlHours))}
+            />
+            <NumberInput
+              label="Correlation window (hours)"
+              description="Alerts sharing entities within this window join one incident"
+              min={1}
+              max={24 * 30}
+              disabled={!admin}
+              value={s.correlationWindowHours}
+              onChange={(v) => set('correlationWindowHours', num(v, s.correlationWindowHours))}
+            />
+            <Switch
+              mt="lg"
+              label="Two-person rule"
+              description="A destructive action must be approved by someone other than who asked"
+              disabled={!admin}
+              checked={s.twoPersonRule}
+              onChange={(e) => set('twoPersonRule', e.currentTarget.checked)}
+              data-testid="settings-two-person"
+            />
           </SimpleGrid>
         </Paper>
         <Paper withBorder p="md">
           <Title order={4} mb="sm">
             Approval rules
           </Title>
-          <ApprovalRulesEditor value={s.approvalRules} onChange={(v) => set('approvalRules', v)} disabled={!admin} />
+          <ApprovalRulesEditor
+            value={s.approvalRules}
+            onChange={(v) => set('approvalRules', v)}
+            disabled={!admin}
+          />
         </Paper>
         <Paper withBorder p="md">
           <Title order={4} mb="sm">

@@ -36,7 +36,10 @@ function UsersPanel() {
   const toggleDisabled = (u: User) =>
     patch.mutate(
       { id: u.id, patch: { disabled: !u.disabled } },
-      { onSuccess: () => notify.success(`${u.email} ${u.disabled ? 'enabled' : 'disabled'}.`), onError: (e) => notify.error(e, `Could not change ${u.email}`) },
+      {
+        onSuccess: () => notify.success(`${u.email} ${u.disabled ? 'enabled' : 'disabled'}.`),
+        onError: (e) => notify.error(e, `Could not change ${u.email}`),
+      },
     );
 
   return (
@@ -65,7 +68,11 @@ function UsersPanel() {
                 </Table.Thead>
                 <Table.Tbody>
                   {data.items.map((u) => (
-                    <Table.Tr key={u.id} data-testid="user-row" style={u.disabled ? { opacity: 0.6 } : undefined}>
+                    <Table.Tr
+                      key={u.id}
+                      data-testid="user-row"
+                      style={u.disabled ? { opacity: 0.6 } : undefined}
+                    >
                       <Table.Td>
                         <Text size="sm" fw={500}>
                           {u.email}
@@ -78,9 +85,21 @@ function UsersPanel() {
                         <Badge variant="light">{u.role}</Badge>
                       </Table.Td>
                       <Table.Td>
-                        <Text size="sm">{u.deviceGroupIds.length ? u.deviceGroupIds.map(groupName).join(', ') : 'All groups'}</Text>
+                        <Text size="sm">
+                          {u.deviceGroupIds.length
+                            ? u.deviceGroupIds.map(groupName).join(', ')
+                            : 'All groups'}
+                        </Text>
                       </Table.Td>
-                      <Table.Td>{u.disabled ? <Badge color="gray">disabled</Badge> : <Badge color="teal" variant="light">active</Badge>}</Table.Td>
+                      <Table.Td>
+                        {u.disabled ? (
+                          <Badge color="gray">disabled</Badge>
+                        ) : (
+                          <Badge color="teal" variant="light">
+                            active
+                          </Badge>
+                        )}
+                      </Table.Td>
                       <Table.Td>{fmtTime(u.createdAt)}</Table.Td>
                       <Table.Td>{u.lastLoginAt ? relTime(u.lastLoginAt) : 'never'}</Table.Td>
                       <Table.Td ta="right">
@@ -91,9 +110,17 @@ function UsersPanel() {
                             </Button>
                           </Menu.Target>
                           <Menu.Dropdown>
-                            <Menu.Item onClick={() => setDialog({ kind: 'edit', user: u })}>Edit role, scope, name</Menu.Item>
-                            <Menu.Item onClick={() => setDialog({ kind: 'password', user: u })}>Reset password</Menu.Item>
-                            <Menu.Item color={u.disabled ? undefined : 'red'} disabled={u.id === me.id} onClick={() => toggleDisabled(u)}>
+                            <Menu.Item onClick={() => setDialog({ kind: 'edit', user: u })}>
+                              Edit role, scope, name
+                            </Menu.Item>
+                            <Menu.Item onClick={() => setDialog({ kind: 'password', user: u })}>
+                              Reset password
+                            </Menu.Item>
+                            <Menu.Item
+                              color={u.disabled ? undefined : 'red'}
+                              disabled={u.id === me.id}
+                              onClick={() => toggleDisabled(u)}
+                            >
                               {u.disabled ? 'Enable' : 'Disable'}
                             </Menu.Item>
                           </Menu.Dropdown>
@@ -109,7 +136,9 @@ function UsersPanel() {
       </QueryState>
       {dialog?.kind === 'create' && <CreateUserModal onClose={() => setDialog(null)} />}
       {dialog?.kind === 'edit' && <EditUserModal user={dialog.user} onClose={() => setDialog(null)} />}
-      {dialog?.kind === 'password' && <ResetPasswordModal user={dialog.user} onClose={() => setDialog(null)} />}
+      {dialog?.kind === 'password' && (
+        <ResetPasswordModal user={dialog.user} onClose={() => setDialog(null)} />
+      )}
     </Stack>
   );
 }

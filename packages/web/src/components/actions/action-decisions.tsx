@@ -22,7 +22,12 @@ interface Gate {
 }
 
 /** Which decisions this user may take now: by the action's status, the user's role and the catalog. */
-function gates(a: ActionDetail, entry: CatalogEntry | undefined, undoEntry: CatalogEntry | undefined, role: Parameters<typeof atLeast>[0]): Record<Decision, Gate> {
+function gates(
+  a: ActionDetail,
+  entry: CatalogEntry | undefined,
+  undoEntry: CatalogEntry | undefined,
+  role: Parameters<typeof atLeast>[0],
+): Record<Decision, Gate> {
   const approveRoles = entry?.approveRoles ?? ['responder', 'admin'];
   const requestRoles = entry?.requestRoles ?? ['analyst', 'responder', 'admin'];
   const decide = atLeast(role, 'responder') && roleIn(role, approveRoles);
@@ -33,7 +38,11 @@ function gates(a: ActionDetail, entry: CatalogEntry | undefined, undoEntry: Cata
   return {
     approve: { shown: a.status === 'pending_approval', allowed: decide, why: decideWhy },
     reject: { shown: a.status === 'pending_approval', allowed: decide, why: decideWhy },
-    cancel: { shown: canTransition(a.status, 'cancelled'), allowed: request, why: request ? '' : `Needs ${requestRoles.join(' or ')}` },
+    cancel: {
+      shown: canTransition(a.status, 'cancelled'),
+      allowed: request,
+      why: request ? '' : `Needs ${requestRoles.join(' or ')}`,
+    },
     undo: {
       shown: a.status === 'succeeded' && Boolean(entry?.undo) && !a.undoneBy,
       allowed: undo,
@@ -42,7 +51,12 @@ function gates(a: ActionDetail, entry: CatalogEntry | undefined, undoEntry: Cata
   };
 }
 
-const LABEL: Record<Decision, string> = { approve: 'Approve', reject: 'Reject', cancel: 'Cancel action', undo: 'Undo' };
+const LABEL: Record<Decision, string> = {
+  approve: 'Approve',
+  reject: 'Reject',
+  cancel: 'Cancel action',
+  undo: 'Undo',
+};
 const COLOR: Record<Decision, string> = { approve: 'teal', reject: 'red', cancel: 'gray', undo: 'violet' };
 
 /** Approve / Reject / Cancel / Undo, each behind a confirmation that takes a comment. */
@@ -89,22 +103,38 @@ export function ActionDecisions({ action, entry, undoEntry }: Props) {
       <Group gap="xs">
         {shown.map((d) => (
           <Tooltip key={d} label={g[d].why} disabled={g[d].allowed}>
-            <Button color={COLOR[d]} variant={d === 'approve' ? 'filled' : 'light'} disabled={!g[d].allowed} onClick={() => setAsking(d)} data-testid={`action-${d}`}>
+            <Button
+              color={COLOR[d]}
+              variant={d === 'approve' ? 'filled' : 'light'}
+              disabled={!g[d].allowed}
+              onClick={() => setAsking(d)}
+              data-testid={`action-${d}`}
+            >
               {LABEL[d]}
             </Button>
           </Tooltip>
         ))}
       </Group>
-      <Modal opened={asking !== null} onClose={() => setAsking(null)} title={asking ? `${LABEL[asking]}: ${action.title}` : ''}>
+      <Modal
+        opened={asking !== null}
+        onClose={() => setAsking(null)}
+        title={asking ? `${LABEL[asking]}: ${action.title}` : ''}
+      >
         <Stack>
           <Text size="sm">
             Target <b>{action.target.label ?? action.target.id}</b>
-            {asking === 'undo' && entry?.undo ? ` — this requests ${entry.undo.replace(/_/g, ' ')}, which may itself need approval.` : ''}
+            {asking === 'undo' && entry?.undo
+              ? ` — this requests ${entry.undo.replace(/_/g, ' ')}, which may itself need approval.`
+              : ''}
           </Text>
           <Textarea
             label="Comment"
             required={asking === 'reject'}
-            description={asking === 'reject' ? 'Required: say why you reject it' : 'Optional; kept in the timeline and audit log'}
+            description={
+              asking === 'reject'
+                ? 'Required: say why you reject it'
+                : 'Optional; kept in the timeline and audit log'
+            }
             value={comment}
             onChange={(e) => setComment(e.currentTarget.value)}
             maxLength={1000}
@@ -121,7 +151,13 @@ export function ActionDecisions({ action, entry, undoEntry }: Props) {
             <Button variant="default" onClick={() => setAsking(null)}>
               Back
             </Button>
-            <Button color={asking ? COLOR[asking] : undefined} loading={decide.isPending} disabled={asking === 'reject' && !comment.trim()} onClick={confirm} data-testid={asking ? `action-${asking}-confirm` : undefined}>
+            <Button
+              color={asking ? COLOR[asking] : undefined}
+              loading={decide.isPending}
+              disabled={asking === 'reject' && !comment.trim()}
+              onClick={confirm}
+              data-testid={asking ? `action-${asking}-confirm` : undefined}
+            >
               {asking ? LABEL[asking] : ''}
             </Button>
           </Group>

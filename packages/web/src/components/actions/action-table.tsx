@@ -25,7 +25,18 @@ export function ActionTable({ rows, selected, onSelect, showIncident = true }: P
           <Table.Tr>
             {selectable && (
               <Table.Th w={36}>
-                <Checkbox aria-label="Select all" checked={allOn} indeterminate={someOn && !allOn} onChange={() => onSelect(rows.map((r) => r.id), !allOn)} data-testid="actions-select-all" />
+                <Checkbox
+                  aria-label="Select all"
+                  checked={allOn}
+                  indeterminate={someOn && !allOn}
+                  onChange={() =>
+                    onSelect(
+                      rows.map((r) => r.id),
+                      !allOn,
+                    )
+                  }
+                  data-testid="actions-select-all"
+                />
               </Table.Th>
             )}
             <Table.Th>Requested</Table.Th>
@@ -40,10 +51,22 @@ export function ActionTable({ rows, selected, onSelect, showIncident = true }: P
         </Table.Thead>
         <Table.Tbody>
           {rows.map((a) => (
-            <Table.Tr key={a.id} className="clickable-row" data-testid="action-row" data-action-id={a.id} data-status={a.status} onClick={() => void navigate(`/actions/${encodeURIComponent(a.id)}`)}>
+            <Table.Tr
+              key={a.id}
+              className="clickable-row"
+              data-testid="action-row"
+              data-action-id={a.id}
+              data-status={a.status}
+              onClick={() => void navigate(`/actions/${encodeURIComponent(a.id)}`)}
+            >
               {selectable && (
                 <Table.Td onClick={(e) => e.stopPropagation()}>
-                  <Checkbox aria-label={`Select ${a.id}`} checked={selected.has(a.id)} onChange={(e) => onSelect([a.id], e.currentTarget.checked)} data-testid="action-select" />
+                  <Checkbox
+                    aria-label={`Select ${a.id}`}
+                    checked={selected.has(a.id)}
+                    onChange={(e) => onSelect([a.id], e.currentTarget.checked)}
+                    data-testid="action-select"
+                  />
                 </Table.Td>
               )}
               <Table.Td>

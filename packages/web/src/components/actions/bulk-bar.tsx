@@ -27,7 +27,9 @@ export function BulkBar({ ids, onDone }: { ids: string[]; onDone: () => void }) 
       { ids, decision, ...(comment.trim() ? { comment: comment.trim() } : {}) },
       {
         onSuccess: (r) => {
-          notify.success(`${decision === 'undo' ? 'Undo requested for' : decision === 'approve' ? 'Approved' : 'Rejected'} ${r.actions.length} action(s).`);
+          notify.success(
+            `${decision === 'undo' ? 'Undo requested for' : decision === 'approve' ? 'Approved' : 'Rejected'} ${r.actions.length} action(s).`,
+          );
           setAsking(null);
           setComment('');
           onDone();
@@ -44,13 +46,33 @@ export function BulkBar({ ids, onDone }: { ids: string[]; onDone: () => void }) 
           {ids.length} selected
         </Text>
         <Group gap="xs">
-          <Button size="xs" color="teal" disabled={!canDecide} onClick={() => setAsking('approve')} data-testid="bulk-approve">
+          <Button
+            size="xs"
+            color="teal"
+            disabled={!canDecide}
+            onClick={() => setAsking('approve')}
+            data-testid="bulk-approve"
+          >
             Approve
           </Button>
-          <Button size="xs" color="red" variant="light" disabled={!canDecide} onClick={() => setAsking('reject')} data-testid="bulk-reject">
+          <Button
+            size="xs"
+            color="red"
+            variant="light"
+            disabled={!canDecide}
+            onClick={() => setAsking('reject')}
+            data-testid="bulk-reject"
+          >
             Reject
           </Button>
-          <Button size="xs" color="violet" variant="light" disabled={!canRequest} onClick={() => setAsking('undo')} data-testid="bulk-undo">
+          <Button
+            size="xs"
+            color="violet"
+            variant="light"
+            disabled={!canRequest}
+            onClick={() => setAsking('undo')}
+            data-testid="bulk-undo"
+          >
             Undo
           </Button>
           <Button size="xs" variant="subtle" color="gray" onClick={onDone}>
@@ -63,15 +85,34 @@ export function BulkBar({ ids, onDone }: { ids: string[]; onDone: () => void }) 
           {error}
         </Alert>
       )}
-      <Modal opened={asking !== null} onClose={() => setAsking(null)} title={`${asking === 'undo' ? 'Undo' : asking === 'approve' ? 'Approve' : 'Reject'} ${ids.length} action(s)`}>
+      <Modal
+        opened={asking !== null}
+        onClose={() => setAsking(null)}
+        title={`${asking === 'undo' ? 'Undo' : asking === 'approve' ? 'Approve' : 'Reject'} ${ids.length} action(s)`}
+      >
         <Stack>
-          <Textarea label="Comment" required={asking === 'reject'} description={asking === 'reject' ? 'Required: say why' : 'Optional'} value={comment} onChange={(e) => setComment(e.currentTarget.value)} maxLength={1000} autosize minRows={2} data-testid="bulk-comment" />
+          <Textarea
+            label="Comment"
+            required={asking === 'reject'}
+            description={asking === 'reject' ? 'Required: say why' : 'Optional'}
+            value={comment}
+            onChange={(e) => setComment(e.currentTarget.value)}
+            maxLength={1000}
+            autosize
+            minRows={2}
+            data-testid="bulk-comment"
+          />
           {error && <Alert color="red">{error}</Alert>}
           <Group justify="flex-end">
             <Button variant="default" onClick={() => setAsking(null)}>
               Cancel
             </Button>
-            <Button loading={bulk.isPending} disabled={asking === 'reject' && !comment.trim()} onClick={() => asking && run(asking)} data-testid="bulk-confirm">
+            <Button
+              loading={bulk.isPending}
+              disabled={asking === 'reject' && !comment.trim()}
+              onClick={() => asking && run(asking)}
+              data-testid="bulk-confirm"
+            >
               Confirm
             </Button>
           </Group>

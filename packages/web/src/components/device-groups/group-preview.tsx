@@ -18,14 +18,30 @@ export function GroupPreview() {
       <form
         onSubmit={(e) => {
           e.preventDefault();
-          preview.mutate({ hostname: hostname.trim(), ...(os.trim() ? { os: os.trim() } : {}), ...(tags.length ? { tags } : {}) });
+          preview.mutate({
+            hostname: hostname.trim(),
+            ...(os.trim() ? { os: os.trim() } : {}),
+            ...(tags.length ? { tags } : {}),
+          });
         }}
       >
         <Group align="flex-end" gap="sm">
-          <TextInput label="Hostname" required value={hostname} onChange={(e) => setHostname(e.currentTarget.value)} w={220} data-testid="preview-hostname" />
+          <TextInput
+            label="Hostname"
+            required
+            value={hostname}
+            onChange={(e) => setHostname(e.currentTarget.value)}
+            w={220}
+            data-testid="preview-hostname"
+          />
           <TextInput label="OS" value={os} onChange={(e) => setOs(e.currentTarget.value)} w={160} />
           <TagsInput label="Tags" value={tags} onChange={setTags} w={240} />
-          <Button type="submit" loading={preview.isPending} disabled={!hostname.trim()} data-testid="preview-submit">
+          <Button
+            type="submit"
+            loading={preview.isPending}
+            disabled={!hostname.trim()}
+            data-testid="preview-submit"
+          >
             Preview
           </Button>
         </Group>
@@ -37,7 +53,8 @@ export function GroupPreview() {
       )}
       {preview.data && (
         <Text mt="sm" size="sm" data-testid="preview-result">
-          Falls into <b>{preview.data.name}</b> (rank {preview.data.rank}) — {AUTOMATION_LEVEL_TITLES[preview.data.automationLevel]}
+          Falls into <b>{preview.data.name}</b> (rank {preview.data.rank}) —{' '}
+          {AUTOMATION_LEVEL_TITLES[preview.data.automationLevel]}
         </Text>
       )}
     </Paper>

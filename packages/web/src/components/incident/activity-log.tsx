@@ -42,9 +42,23 @@ export function ActivityLog({ incidentId }: { incidentId: string }) {
               comment.mutate(text.trim(), { onSuccess: () => setText('') });
             }}
           >
-            <Textarea placeholder="Add a comment for the team…" autosize minRows={2} maxLength={MAX_COMMENT_LENGTH} value={text} onChange={(e) => setText(e.currentTarget.value)} data-testid="comment-text" />
+            <Textarea
+              placeholder="Add a comment for the team…"
+              autosize
+              minRows={2}
+              maxLength={MAX_COMMENT_LENGTH}
+              value={text}
+              onChange={(e) => setText(e.currentTarget.value)}
+              data-testid="comment-text"
+            />
             <Group justify="flex-end" mt="xs">
-              <Button type="submit" size="xs" loading={comment.isPending} disabled={!text.trim()} data-testid="comment-submit">
+              <Button
+                type="submit"
+                size="xs"
+                loading={comment.isPending}
+                disabled={!text.trim()}
+                data-testid="comment-submit"
+              >
                 Comment
               </Button>
             </Group>
@@ -58,7 +72,12 @@ export function ActivityLog({ incidentId }: { incidentId: string }) {
           return (
             <Timeline bulletSize={14} lineWidth={2}>
               {items.map((a) => (
-                <Timeline.Item key={a.id} color={a.kind === 'commented' ? 'indigo' : 'gray'} data-testid="activity-item" data-kind={a.kind}>
+                <Timeline.Item
+                  key={a.id}
+                  color={a.kind === 'commented' ? 'indigo' : 'gray'}
+                  data-testid="activity-item"
+                  data-kind={a.kind}
+                >
                   <Text size="sm">
                     <b>{a.actor}</b> {describe(a)}
                   </Text>

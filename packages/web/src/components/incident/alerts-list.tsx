@@ -43,7 +43,8 @@ export function AlertsList({ incident }: { incident: Incident }) {
               </Group>
               <Text size="xs" c="dimmed">
                 Alert {a.id}
-                {a.externalId ? ` · external ${a.externalId}` : ''} · last activity {fmtTime(a.lastActivityAt)}
+                {a.externalId ? ` · external ${a.externalId}` : ''} · last activity{' '}
+                {fmtTime(a.lastActivityAt)}
               </Text>
               <Group gap={6}>
                 {a.entities.map((e) => (

@@ -11,8 +11,11 @@ function evidenceText(ev: Record<string, unknown>): string {
 /** Devices, files, users, mailboxes and network evidence named by the incident's alerts. */
 export function EntitiesList({ incident }: { incident: Incident }) {
   if (incident.entities.length === 0) return <Text c="dimmed">No entities.</Text>;
-  const inAlerts = (key: string) => incident.alerts.filter((a) => a.entities.some((e) => e.key === key)).length;
-  const sorted = [...incident.entities].sort((a, b) => a.kind.localeCompare(b.kind) || a.label.localeCompare(b.label));
+  const inAlerts = (key: string) =>
+    incident.alerts.filter((a) => a.entities.some((e) => e.key === key)).length;
+  const sorted = [...incident.entities].sort(
+    (a, b) => a.kind.localeCompare(b.kind) || a.label.localeCompare(b.label),
+  );
   return (
     <Table.ScrollContainer minWidth={700}>
       <Table verticalSpacing="xs">

@@ -6,7 +6,10 @@ import { ActionTable } from '../actions/action-table';
 
 /** Every action requested for this incident, whatever its state. */
 export function IncidentActions({ incidentId }: { incidentId: string }) {
-  const list = useActionList({ incidentId, view: 'all', sort: 'createdAt', order: 'desc', limit: 100 }, { refetchInterval: 10_000 });
+  const list = useActionList(
+    { incidentId, view: 'all', sort: 'createdAt', order: 'desc', limit: 100 },
+    { refetchInterval: 10_000 },
+  );
   return (
     <QueryState query={list}>
       {(data) => {
@@ -17,14 +20,23 @@ export function IncidentActions({ incidentId }: { incidentId: string }) {
               <Text size="sm" c="dimmed">
                 {rows.length === 0 ? 'No actions yet; use Take action above.' : `${rows.length} action(s)`}
               </Text>
-              <Anchor component={Link} to={`/actions?incidentId=${encodeURIComponent(incidentId)}&tab=history`} size="sm">
+              <Anchor
+                component={Link}
+                to={`/actions?incidentId=${encodeURIComponent(incidentId)}&tab=history`}
+                size="sm"
+              >
                 Open in Action Center
               </Anchor>
             </Group>
             {rows.length > 0 && <ActionTable rows={rows} showIncident={false} />}
             {list.hasNextPage && (
               <Center p="sm">
-                <Button variant="light" size="xs" onClick={() => void list.fetchNextPage()} loading={list.isFetchingNextPage}>
+                <Button
+                  variant="light"
+                  size="xs"
+                  onClick={() => void list.fetchNextPage()}
+                  loading={list.isFetchingNextPage}
+                >
                   Load more
                 </Button>
               </Center>

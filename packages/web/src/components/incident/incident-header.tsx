@@ -1,5 +1,17 @@
 import { useState, type ReactNode } from 'react';
-import { Alert, Anchor, Button, Group, Menu, Paper, Select, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import {
+  Alert,
+  Anchor,
+  Button,
+  Group,
+  Menu,
+  Paper,
+  Select,
+  SimpleGrid,
+  Stack,
+  Text,
+  Title,
+} from '@mantine/core';
 import { Link } from 'react-router';
 import type { Incident } from '@quell/contracts';
 import { SEVERITIES, type Severity } from '@quell/core';
@@ -69,13 +81,25 @@ export function IncidentHeader({ incident }: { incident: Incident }) {
                   </Menu.Target>
                   <Menu.Dropdown>
                     <Menu.Label>Assign</Menu.Label>
-                    <Menu.Item onClick={() => patch.mutate({ assignee: me.name })} disabled={incident.assignee === me.name} data-testid="assign-me">
+                    <Menu.Item
+                      onClick={() => patch.mutate({ assignee: me.name })}
+                      disabled={incident.assignee === me.name}
+                      data-testid="assign-me"
+                    >
                       Assign to me
                     </Menu.Item>
                     <Menu.Item onClick={() => setDialog('assign')}>Assign to…</Menu.Item>
                     <Menu.Label>Status</Menu.Label>
-                    {incident.status !== 'in_progress' && incident.status !== 'resolved' && <Menu.Item onClick={() => patch.mutate({ status: 'in_progress' })}>Mark in progress</Menu.Item>}
-                    {incident.status !== 'active' && <Menu.Item onClick={() => patch.mutate({ status: 'active' })}>{incident.status === 'resolved' ? 'Reopen' : 'Back to active'}</Menu.Item>}
+                    {incident.status !== 'in_progress' && incident.status !== 'resolved' && (
+                      <Menu.Item onClick={() => patch.mutate({ status: 'in_progress' })}>
+                        Mark in progress
+                      </Menu.Item>
+                    )}
+                    {incident.status !== 'active' && (
+                      <Menu.Item onClick={() => patch.mutate({ status: 'active' })}>
+                        {incident.status === 'resolved' ? 'Reopen' : 'Back to active'}
+                      </Menu.Item>
+                    )}
                     {incident.status !== 'resolved' && (
                       <Menu.Item onClick={() => setDialog('resolve')} data-testid="resolve-open">
                         Resolve…
@@ -117,9 +141,14 @@ export function IncidentHeader({ incident }: { incident: Incident }) {
               <Select
                 size="xs"
                 w={150}
-                data={[{ value: '', label: 'From alerts' }, ...SEVERITIES.map((s) => ({ value: s, label: humanize(s) }))]}
+                data={[
+                  { value: '', label: 'From alerts' },
+                  ...SEVERITIES.map((s) => ({ value: s, label: humanize(s) })),
+                ]}
                 value={incident.severityOverridden ? incident.severity : ''}
-                onChange={(v) => patch.mutate({ severity: v ? (oneOf<Severity>(SEVERITIES, v) ?? null) : null })}
+                onChange={(v) =>
+                  patch.mutate({ severity: v ? (oneOf<Severity>(SEVERITIES, v) ?? null) : null })
+                }
                 allowDeselect={false}
                 aria-label="Severity override"
               />

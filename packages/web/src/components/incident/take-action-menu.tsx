@@ -35,8 +35,20 @@ export function TakeActionMenu({ incident }: { incident: Incident }) {
                 {fits.map((c) => {
                   const allowed = roleIn(me.role, c.requestRoles);
                   return (
-                    <Tooltip key={c.id} label={allowed ? c.description : `Needs ${c.requestRoles.join(' or ')}`} position="left" multiline w={260} openDelay={400}>
-                      <Menu.Item disabled={!allowed} color={c.destructive ? 'red' : undefined} onClick={() => setChosen({ entry: c, option: o })} data-testid={`take-action-${c.id}`}>
+                    <Tooltip
+                      key={c.id}
+                      label={allowed ? c.description : `Needs ${c.requestRoles.join(' or ')}`}
+                      position="left"
+                      multiline
+                      w={260}
+                      openDelay={400}
+                    >
+                      <Menu.Item
+                        disabled={!allowed}
+                        color={c.destructive ? 'red' : undefined}
+                        onClick={() => setChosen({ entry: c, option: o })}
+                        data-testid={`take-action-${c.id}`}
+                      >
                         {c.title}
                         {!c.executorAvailable && (
                           <Text span size="xs" c="dimmed">
@@ -53,7 +65,15 @@ export function TakeActionMenu({ incident }: { incident: Incident }) {
           })}
         </Menu.Dropdown>
       </Menu>
-      {chosen && <ActionRequestModal entry={chosen.entry} option={chosen.option} incidentId={incident.id} deviceHosts={deviceHostsOf(incident)} onClose={() => setChosen(null)} />}
+      {chosen && (
+        <ActionRequestModal
+          entry={chosen.entry}
+          option={chosen.option}
+          incidentId={incident.id}
+          deviceHosts={deviceHostsOf(incident)}
+          onClose={() => setChosen(null)}
+        />
+      )}
     </>
   );
 }

@@ -1,5 +1,16 @@
 import { useState } from 'react';
-import { Alert, Button, Group, Modal, Select, Stack, TagsInput, Text, TextInput, Textarea } from '@mantine/core';
+import {
+  Alert,
+  Button,
+  Group,
+  Modal,
+  Select,
+  Stack,
+  TagsInput,
+  Text,
+  TextInput,
+  Textarea,
+} from '@mantine/core';
 import type { Incident } from '@quell/contracts';
 import { CLASSIFICATIONS, DETERMINATIONS, type Classification } from '@quell/core';
 import { errorMessage } from '../../api/client';
@@ -13,7 +24,19 @@ interface ModalProps {
   onClose: () => void;
 }
 
-function Footer({ onClose, busy, disabled, label, testid }: { onClose: () => void; busy: boolean; disabled?: boolean; label: string; testid: string }) {
+function Footer({
+  onClose,
+  busy,
+  disabled,
+  label,
+  testid,
+}: {
+  onClose: () => void;
+  busy: boolean;
+  disabled?: boolean;
+  label: string;
+  testid: string;
+}) {
   return (
     <Group justify="flex-end">
       <Button variant="default" onClick={onClose}>
@@ -53,7 +76,15 @@ export function ClassifyModal({ incident, onClose }: ModalProps) {
             clearable
             data-testid="classify-classification"
           />
-          <Select label="Determination" data={dets.map((d) => ({ value: d, label: humanize(d) }))} value={det} onChange={setDet} disabled={!cls} clearable data-testid="classify-determination" />
+          <Select
+            label="Determination"
+            data={dets.map((d) => ({ value: d, label: humanize(d) }))}
+            value={det}
+            onChange={setDet}
+            disabled={!cls}
+            clearable
+            data-testid="classify-determination"
+          />
           <Footer onClose={onClose} busy={patch.isPending} label="Save" testid="classify-save" />
         </Stack>
       </form>
@@ -73,7 +104,15 @@ export function TagsModal({ incident, onClose }: ModalProps) {
         }}
       >
         <Stack>
-          <TagsInput label="Tags" description="Press Enter after each tag; no commas" value={tags} onChange={setTags} maxTags={50} splitChars={[',']} data-testid="tags-input" />
+          <TagsInput
+            label="Tags"
+            description="Press Enter after each tag; no commas"
+            value={tags}
+            onChange={setTags}
+            maxTags={50}
+            splitChars={[',']}
+            data-testid="tags-input"
+          />
           {incident.systemTags.length > 0 && (
             <Text size="xs" c="dimmed">
               System tags (set by Quell, not editable): {incident.systemTags.join(', ')}
@@ -104,8 +143,23 @@ export function ResolveModal({ incident, onClose }: ModalProps) {
               This incident is not classified yet. Classify it so reports know whether it was a true positive.
             </Alert>
           )}
-          <Textarea label="Resolution note" description="What was found and what was done" required autosize minRows={3} value={note} onChange={(e) => setNote(e.currentTarget.value)} data-testid="resolve-note" />
-          <Footer onClose={onClose} busy={patch.isPending} disabled={!note.trim()} label="Resolve" testid="resolve-submit" />
+          <Textarea
+            label="Resolution note"
+            description="What was found and what was done"
+            required
+            autosize
+            minRows={3}
+            value={note}
+            onChange={(e) => setNote(e.currentTarget.value)}
+            data-testid="resolve-note"
+          />
+          <Footer
+            onClose={onClose}
+            busy={patch.isPending}
+            disabled={!note.trim()}
+            label="Resolve"
+            testid="resolve-submit"
+          />
         </Stack>
       </form>
     </Modal>
@@ -124,8 +178,19 @@ export function AssignModal({ incident, onClose }: ModalProps) {
         }}
       >
         <Stack>
-          <TextInput label="Assignee email" placeholder="analyst@example.com" value={email} onChange={(e) => setEmail(e.currentTarget.value)} data-testid="assign-email" />
-          <Footer onClose={onClose} busy={patch.isPending} label={email.trim() ? 'Assign' : 'Unassign'} testid="assign-submit" />
+          <TextInput
+            label="Assignee email"
+            placeholder="analyst@example.com"
+            value={email}
+            onChange={(e) => setEmail(e.currentTarget.value)}
+            data-testid="assign-email"
+          />
+          <Footer
+            onClose={onClose}
+            busy={patch.isPending}
+            label={email.trim() ? 'Assign' : 'Unassign'}
+            testid="assign-submit"
+          />
         </Stack>
       </form>
     </Modal>
@@ -153,9 +218,22 @@ export function MergeModal({ incident, onClose }: ModalProps) {
         }}
       >
         <Stack>
-          <TagsInput label="Incident ids" description="Their alerts and entities move here; they become redirected" value={ids} onChange={setIds} splitChars={[',', ' ']} data-testid="merge-ids" />
+          <TagsInput
+            label="Incident ids"
+            description="Their alerts and entities move here; they become redirected"
+            value={ids}
+            onChange={setIds}
+            splitChars={[',', ' ']}
+            data-testid="merge-ids"
+          />
           {error && <Alert color="red">{error}</Alert>}
-          <Footer onClose={onClose} busy={merge.isPending} disabled={ids.length === 0} label="Merge" testid="merge-submit" />
+          <Footer
+            onClose={onClose}
+            busy={merge.isPending}
+            disabled={ids.length === 0}
+            label="Merge"
+            testid="merge-submit"
+          />
         </Stack>
       </form>
     </Modal>

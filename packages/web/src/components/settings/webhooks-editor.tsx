@@ -4,7 +4,15 @@ import type { Settings } from '@quell/contracts';
 type Hook = Settings['webhooks'][number];
 
 /** Webhooks notified of incidents and actions; the HMAC key is named, never stored here. */
-export function WebhooksEditor({ value, onChange, disabled }: { value: Hook[]; onChange: (v: Hook[]) => void; disabled: boolean }) {
+export function WebhooksEditor({
+  value,
+  onChange,
+  disabled,
+}: {
+  value: Hook[];
+  onChange: (v: Hook[]) => void;
+  disabled: boolean;
+}) {
   const set = (i: number, h: Hook) => onChange(value.map((x, j) => (j === i ? h : x)));
   return (
     <Stack gap="xs">
@@ -15,8 +23,23 @@ export function WebhooksEditor({ value, onChange, disabled }: { value: Hook[]; o
       )}
       {value.map((h, i) => (
         <Group key={i} gap="xs" align="flex-end" data-testid="webhook-row">
-          <TextInput label="Name" description="a-z, 0-9, - and _" disabled={disabled} value={h.name} onChange={(e) => set(i, { ...h, name: e.currentTarget.value })} w={160} />
-          <TextInput label="URL" disabled={disabled} value={h.url} onChange={(e) => set(i, { ...h, url: e.currentTarget.value })} placeholder="https://chat.example/hooks/…" style={{ flex: 1 }} miw={260} />
+          <TextInput
+            label="Name"
+            description="a-z, 0-9, - and _"
+            disabled={disabled}
+            value={h.name}
+            onChange={(e) => set(i, { ...h, name: e.currentTarget.value })}
+            w={160}
+          />
+          <TextInput
+            label="URL"
+            disabled={disabled}
+            value={h.url}
+            onChange={(e) => set(i, { ...h, url: e.currentTarget.value })}
+            placeholder="https://chat.example/hooks/…"
+            style={{ flex: 1 }}
+            miw={260}
+          />
           <TextInput
             label="Secret env var"
             description="Holds the HMAC key"
@@ -29,13 +52,25 @@ export function WebhooksEditor({ value, onChange, disabled }: { value: Hook[]; o
             }}
             w={180}
           />
-          <ActionIcon variant="subtle" color="red" disabled={disabled} onClick={() => onChange(value.filter((_, j) => j !== i))} aria-label="Remove webhook" mb={4}>
+          <ActionIcon
+            variant="subtle"
+            color="red"
+            disabled={disabled}
+            onClick={() => onChange(value.filter((_, j) => j !== i))}
+            aria-label="Remove webhook"
+            mb={4}
+          >
             ✕
           </ActionIcon>
         </Group>
       ))}
       <Group>
-        <Button size="xs" variant="light" disabled={disabled} onClick={() => onChange([...value, { name: '', url: 'https://' }])}>
+        <Button
+          size="xs"
+          variant="light"
+          disabled={disabled}
+          onClick={() => onChange([...value, { name: '', url: 'https://' }])}
+        >
           Add webhook
         </Button>
       </Group>

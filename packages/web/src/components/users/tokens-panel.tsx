@@ -1,5 +1,20 @@
 import { useState } from 'react';
-import { Alert, Button, Code, CopyButton, Group, Modal, NumberInput, Paper, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import {
+  Alert,
+  Button,
+  Code,
+  CopyButton,
+  Group,
+  Modal,
+  NumberInput,
+  Paper,
+  Select,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
 import type { ApiToken, ApiTokenCreated } from '@quell/contracts';
 import { ROLES, type Role } from '@quell/core';
 import { errorMessage } from '../../api/client';
@@ -50,14 +65,21 @@ export function TokensPanel() {
                       <Table.Tr key={t.id} data-testid="token-row">
                         <Table.Td>{t.name}</Table.Td>
                         <Table.Td>{t.role}</Table.Td>
-                        <Table.Td>{t.deviceGroupIds.length ? `${t.deviceGroupIds.length} group(s)` : 'All groups'}</Table.Td>
+                        <Table.Td>
+                          {t.deviceGroupIds.length ? `${t.deviceGroupIds.length} group(s)` : 'All groups'}
+                        </Table.Td>
                         <Table.Td>
                           {fmtTime(t.createdAt)} by {t.createdBy}
                         </Table.Td>
                         <Table.Td>{t.expiresAt ? fmtTime(t.expiresAt) : 'Never'}</Table.Td>
                         <Table.Td>{relTime(t.lastUsedAt)}</Table.Td>
                         <Table.Td ta="right">
-                          <Button size="compact-xs" color="red" variant="subtle" onClick={() => setRevoking(t)}>
+                          <Button
+                            size="compact-xs"
+                            color="red"
+                            variant="subtle"
+                            onClick={() => setRevoking(t)}
+                          >
                             Revoke
                           </Button>
                         </Table.Td>
@@ -71,7 +93,11 @@ export function TokensPanel() {
         )}
       </QueryState>
       {creating && <CreateTokenModal onClose={() => setCreating(false)} />}
-      <Modal opened={revoking !== null} onClose={() => setRevoking(null)} title={`Revoke ${revoking?.name ?? ''}?`}>
+      <Modal
+        opened={revoking !== null}
+        onClose={() => setRevoking(null)}
+        title={`Revoke ${revoking?.name ?? ''}?`}
+      >
         <Stack>
           <Text size="sm">Anything using this token stops working at once.</Text>
           <Group justify="flex-end">
@@ -120,7 +146,13 @@ function CreateTokenModal({ onClose }: { onClose: () => void }) {
             {created.secret}
           </Code>
           <Group justify="flex-end">
-            <CopyButton value={created.secret}>{({ copied, copy }) => <Button variant="light" onClick={copy}>{copied ? 'Copied' : 'Copy'}</Button>}</CopyButton>
+            <CopyButton value={created.secret}>
+              {({ copied, copy }) => (
+                <Button variant="light" onClick={copy}>
+                  {copied ? 'Copied' : 'Copy'}
+                </Button>
+              )}
+            </CopyButton>
             <Button onClick={onClose}>Done</Button>
           </Group>
         </Stack>
@@ -134,7 +166,12 @@ function CreateTokenModal({ onClose }: { onClose: () => void }) {
           e.preventDefault();
           setError(null);
           create.mutate(
-            { name: name.trim(), role, ...(typeof days === 'number' ? { expiresInDays: days } : {}), ...(scope.length ? { deviceGroupIds: scope } : {}) },
+            {
+              name: name.trim(),
+              role,
+              ...(typeof days === 'number' ? { expiresInDays: days } : {}),
+              ...(scope.length ? { deviceGroupIds: scope } : {}),
+            },
             {
               onSuccess: (t) => {
                 setCreated(t);
@@ -146,16 +183,42 @@ function CreateTokenModal({ onClose }: { onClose: () => void }) {
         }}
       >
         <Stack>
-          <TextInput label="Name" required value={name} onChange={(e) => setName(e.currentTarget.value)} maxLength={100} placeholder="siem-forwarder" data-testid="token-name" />
-          <Select label="Role" data={ROLE_OPTIONS} value={role} onChange={(v) => setRole(oneOf(ROLES, v ?? '') ?? role)} allowDeselect={false} />
-          <NumberInput label="Expires in days" description="Empty: never" min={1} max={3650} value={days} onChange={(v) => setDays(typeof v === 'number' ? v : '')} />
+          <TextInput
+            label="Name"
+            required
+            value={name}
+            onChange={(e) => setName(e.currentTarget.value)}
+            maxLength={100}
+            placeholder="siem-forwarder"
+            data-testid="token-name"
+          />
+          <Select
+            label="Role"
+            data={ROLE_OPTIONS}
+            value={role}
+            onChange={(v) => setRole(oneOf(ROLES, v ?? '') ?? role)}
+            allowDeselect={false}
+          />
+          <NumberInput
+            label="Expires in days"
+            description="Empty: never"
+            min={1}
+            max={3650}
+            value={days}
+            onChange={(v) => setDays(typeof v === 'number' ? v : '')}
+          />
           <ScopeSelect value={scope} onChange={setScope} />
           {error && <Alert color="red">{error}</Alert>}
           <Group justify="flex-end">
             <Button variant="default" onClick={onClose}>
               Cancel
             </Button>
-            <Button type="submit" loading={create.isPending} disabled={!name.trim()} data-testid="token-create">
+            <Button
+              type="submit"
+              loading={create.isPending}
+              disabled={!name.trim()}
+              data-testid="token-create"
+            >
               Create token
             </Button>
           </Group>

@@ -1,5 +1,15 @@
 import { useState } from 'react';
-import { Alert, Button, Group, Modal, MultiSelect, PasswordInput, Select, Stack, TextInput } from '@mantine/core';
+import {
+  Alert,
+  Button,
+  Group,
+  Modal,
+  MultiSelect,
+  PasswordInput,
+  Select,
+  Stack,
+  TextInput,
+} from '@mantine/core';
 import type { User } from '@quell/contracts';
 import { ROLES, type Role } from '@quell/core';
 import { errorMessage } from '../../api/client';
@@ -40,7 +50,13 @@ export function CreateUserModal({ onClose }: { onClose: () => void }) {
           e.preventDefault();
           setError(null);
           create.mutate(
-            { email: email.trim(), role, password, ...(name.trim() ? { name: name.trim() } : {}), ...(scope.length ? { deviceGroupIds: scope } : {}) },
+            {
+              email: email.trim(),
+              role,
+              password,
+              ...(name.trim() ? { name: name.trim() } : {}),
+              ...(scope.length ? { deviceGroupIds: scope } : {}),
+            },
             {
               onSuccess: (u) => {
                 notify.success(`Created ${u.email} (${u.role}).`);
@@ -52,17 +68,49 @@ export function CreateUserModal({ onClose }: { onClose: () => void }) {
         }}
       >
         <Stack>
-          <TextInput label="Email" type="email" required value={email} onChange={(e) => setEmail(e.currentTarget.value)} data-testid="user-email" />
-          <TextInput label="Name" value={name} onChange={(e) => setName(e.currentTarget.value)} maxLength={100} />
-          <Select label="Role" data={ROLE_OPTIONS} value={role} onChange={(v) => setRole(oneOf(ROLES, v ?? '') ?? role)} allowDeselect={false} data-testid="user-role" />
-          <PasswordInput label="Initial password" description="At least 12 characters" required minLength={12} value={password} onChange={(e) => setPassword(e.currentTarget.value)} data-testid="user-password" />
+          <TextInput
+            label="Email"
+            type="email"
+            required
+            value={email}
+            onChange={(e) => setEmail(e.currentTarget.value)}
+            data-testid="user-email"
+          />
+          <TextInput
+            label="Name"
+            value={name}
+            onChange={(e) => setName(e.currentTarget.value)}
+            maxLength={100}
+          />
+          <Select
+            label="Role"
+            data={ROLE_OPTIONS}
+            value={role}
+            onChange={(v) => setRole(oneOf(ROLES, v ?? '') ?? role)}
+            allowDeselect={false}
+            data-testid="user-role"
+          />
+          <PasswordInput
+            label="Initial password"
+            description="At least 12 characters"
+            required
+            minLength={12}
+            value={password}
+            onChange={(e) => setPassword(e.currentTarget.value)}
+            data-testid="user-password"
+          />
           <ScopeSelect value={scope} onChange={setScope} />
           {error && <Alert color="red">{error}</Alert>}
           <Group justify="flex-end">
             <Button variant="default" onClick={onClose}>
               Cancel
             </Button>
-            <Button type="submit" loading={create.isPending} disabled={!email.trim() || password.length < 12} data-testid="user-create">
+            <Button
+              type="submit"
+              loading={create.isPending}
+              disabled={!email.trim() || password.length < 12}
+              data-testid="user-create"
+            >
               Create user
             </Button>
           </Group>
@@ -98,8 +146,19 @@ export function EditUserModal({ user, onClose }: { user: User; onClose: () => vo
         }}
       >
         <Stack>
-          <TextInput label="Name" value={name} onChange={(e) => setName(e.currentTarget.value)} maxLength={100} />
-          <Select label="Role" data={ROLE_OPTIONS} value={role} onChange={(v) => setRole(oneOf(ROLES, v ?? '') ?? role)} allowDeselect={false} />
+          <TextInput
+            label="Name"
+            value={name}
+            onChange={(e) => setName(e.currentTarget.value)}
+            maxLength={100}
+          />
+          <Select
+            label="Role"
+            data={ROLE_OPTIONS}
+            value={role}
+            onChange={(v) => setRole(oneOf(ROLES, v ?? '') ?? role)}
+            allowDeselect={false}
+          />
           <ScopeSelect value={scope} onChange={setScope} />
           {error && <Alert color="red">{error}</Alert>}
           <Group justify="flex-end">
@@ -139,7 +198,14 @@ export function ResetPasswordModal({ user, onClose }: { user: User; onClose: () 
         }}
       >
         <Stack>
-          <PasswordInput label="New password" description="At least 12 characters" required minLength={12} value={password} onChange={(e) => setPassword(e.currentTarget.value)} />
+          <PasswordInput
+            label="New password"
+            description="At least 12 characters"
+            required
+            minLength={12}
+            value={password}
+            onChange={(e) => setPassword(e.currentTarget.value)}
+          />
           {error && <Alert color="red">{error}</Alert>}
           <Group justify="flex-end">
             <Button variant="default" onClick={onClose}>
