@@ -9,7 +9,7 @@ export default tseslint.config(
       '**/dist/**',
       '**/node_modules/**',
       'bench/**',
-      'packages/web/**',
+      'packages/web/src/**', 'packages/web/dist/**', 'packages/web/vite.config.ts',
       'coverage/**',
       '**/*.mjs',
       '**/*.js',

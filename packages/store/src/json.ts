@@ -21,23 +21,23 @@ export function chunk<T>(list: readonly T[], columns: number): T[][] {
   return out;
 }
 
-/** Opaque keyset cursor: the sort value and id of the last row of a page. */
-export function encodeCursor(value: string | number, id: string): string {
-  return Buffer.from(JSON.stringify([value, id])).toString('base64url');
+/** Opaque keyset cursor: the sort values and id of the last row of a page. */
+export function encodeCursor(...values: Array<string | number>): string {
+  return Buffer.from(JSON.stringify(values)).toString('base64url');
 }
-export function decodeCursor(cursor: string): [string | number, string] | null {
+/** The values of a cursor, or null when it is not one we gave out (the caller's input error). */
+export function decodeCursor(cursor: string, length = 2): Array<string | number> | null {
   try {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
     if (
       Array.isArray(v) &&
-      v.length === 2 &&
-      (typeof v[0] === 'string' || typeof v[0] === 'number') &&
-      typeof v[1] === 'string'
+      v.length === length &&
+      v.every((x) => typeof x === 'string' || typeof x === 'number')
     ) {
-      return [v[0], v[1]];
+      return v as Array<string | number>;
     }
   } catch {
-    // Falls through: a malformed cursor is the caller's input error.
+    // Falls through to null.
   }
   return null;
 }

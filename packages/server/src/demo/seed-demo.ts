@@ -23,8 +23,9 @@ export async function seedDemo(s: Services): Promise<boolean> {
   const incidentOf = new Map(demoAlerts(new Date(0)).map((a, i) => [a.id, ingested.results[i]?.incidentId]));
   for (const [i, { forAlert, ...req }] of demoActions().entries()) {
     const incidentId = incidentOf.get(forAlert);
-    // Alternate sources so the Action Center shows automated work waiting for approval too.
-    const source = i % 2 === 0 ? 'automated_investigation' : 'manual';
+    // Mostly proposed by automated investigation, so the Action Center shows work waiting for
+    // approval (device groups requiring approval) next to actions already queued.
+    const source = i === demoActions().length - 1 ? 'manual' : 'automated_investigation';
     await s.actions.request(SYSTEM_PRINCIPAL, { ...req, source, ...(incidentId && { incidentId }) });
   }
   return true;

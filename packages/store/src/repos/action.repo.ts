@@ -8,6 +8,7 @@ import {
   type ActionType,
   type PolicyStatus,
 } from '@quell/core';
+import { sql } from 'kysely';
 import type { DatabaseHandle, Tx } from '../database.js';
 import type { ActionEventsTable, ActionsTable } from '../schema/database.js';
 import { chunk, decodeCursor, encodeCursor, fromJson, iso } from '../json.js';
@@ -211,27 +212,32 @@ export class ActionRepo {
     if (q.incidentId) query = query.where('incident_id', '=', q.incidentId);
     if (q.requestedBy) query = query.where('requested_by', '=', q.requestedBy);
     if (q.decidedBy) query = query.where('decided_by', '=', q.decidedBy);
+    // Sorting by a text column breaks ties by creation time, so (type|status, created_at, id)
+    // indexes serve the sort; keyset paging compares row values so any page is an index seek.
+    const numeric = col === 'created_at' || col === 'updated_at';
+    const keys = numeric ? ([col, 'id'] as const) : ([col, 'created_at', 'id'] as const);
     if (q.cursor) {
-      const c = decodeCursor(q.cursor);
-      const numeric = col === 'created_at' || col === 'updated_at';
-      if (!c || (typeof c[0] === 'number') !== numeric) {
+      const c = decodeCursor(q.cursor, keys.length);
+      if (!c || (typeof c[0] === 'number') !== numeric || typeof c[keys.length - 1] !== 'string') {
         throw new InputError(
           'The cursor is not one this server gave out for this sort; start again without it.',
-          { cursor: q.cursor },
+          {
+            cursor: q.cursor,
+          },
         );
       }
-      const [v, id] = c;
-      query = query.where((eb) =>
-        eb.or([eb(col, desc ? '<' : '>', v), eb.and([eb(col, '=', v), eb('id', desc ? '<' : '>', id)])]),
+      const op = desc ? '<' : '>';
+      query = query.where(
+        sql<boolean>`(${sql.join(keys.map((k) => sql.ref(k)))}) ${sql.raw(op)} (${sql.join(c)})`,
       );
     }
-    const rows = await query
-      .orderBy(col, desc ? 'desc' : 'asc')
-      .orderBy('id', desc ? 'desc' : 'asc')
-      .limit(limit + 1)
-      .execute();
+    for (const k of keys) query = query.orderBy(k, desc ? 'desc' : 'asc');
+    const rows = await query.limit(limit + 1).execute();
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
-    return { items: page, nextCursor: rows.length > limit && last ? encodeCursor(last[col], last.id) : null };
+    return {
+      items: page,
+      nextCursor: rows.length > limit && last ? encodeCursor(...keys.map((k) => last[k])) : null,
+    };
   }
 }

@@ -313,9 +313,8 @@ export class IncidentRepo {
         throw new InputError('The cursor is not one this server gave out; start again without it.', {
           cursor: q.cursor,
         });
-      const [v, id] = c;
-      query = query.where((eb) =>
-        eb.or([eb(col, desc ? '<' : '>', v), eb.and([eb(col, '=', v), eb('id', desc ? '<' : '>', id)])]),
+      query = query.where(
+        sql<boolean>`(${sql.ref(col)}, ${sql.ref('id')}) ${sql.raw(desc ? '<' : '>')} (${sql.join(c)})`,
       );
     }
     const rows = await query
