@@ -8,7 +8,12 @@ import { buildApp, createIds, createServices, systemClock } from '@quell/server'
 
 const target = new URL('../docs/openapi.json', import.meta.url);
 const store = await createStore({ kind: 'sqlite', file: ':memory:' });
-const services = createServices({ store, clock: systemClock, ids: createIds(systemClock), log: pino({ level: 'silent' }) });
+const services = createServices({
+  store,
+  clock: systemClock,
+  ids: createIds(systemClock),
+  log: pino({ level: 'silent' }),
+});
 const app = await buildApp({ services, version: '0.1.0' });
 await app.ready();
 const doc = `${JSON.stringify(app.swagger(), null, 2)}\n`;
@@ -23,7 +28,9 @@ if (process.argv.includes('--check')) {
     // Missing counts as drift.
   }
   if (current !== doc) {
-    console.error('docs/openapi.json is out of date with the route table: run `npm run openapi` and commit it.');
+    console.error(
+      'docs/openapi.json is out of date with the route table: run `npm run openapi` and commit it.',
+    );
     process.exit(1);
   }
   console.log('docs/openapi.json matches the route table.');
