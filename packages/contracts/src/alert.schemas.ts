@@ -3,6 +3,9 @@ import { ALERT_STATUSES, SEVERITIES } from '@quell/core';
 import { DateTime, Enum, Id } from './common.schemas.js';
 import { EntityInput, EntityView } from './entity.schemas.js';
 
+/** The latest instant a JavaScript Date can hold (ms since epoch). */
+const MAX_TIME_MS = 8.64e15;
+
 export const MitreTechnique = Type.String({
   pattern: '^T[0-9]{4}(\\.[0-9]{3})?$',
   description: 'MITRE ATT&CK technique id, e.g. T1486 or T1566.001',
@@ -80,7 +83,7 @@ export const AlertParams = Type.Object({ id: Id }, { additionalProperties: false
 export const OcsfDetectionFinding = Type.Object(
   {
     class_uid: Type.Literal(2004),
-    time: Type.Integer({ minimum: 0, description: 'Event time, ms since epoch' }),
+    time: Type.Integer({ minimum: 0, maximum: MAX_TIME_MS, description: 'Event time, ms since epoch' }),
     severity_id: Type.Integer({ minimum: 0, maximum: 99 }),
     finding_info: Type.Object(
       {
@@ -88,8 +91,8 @@ export const OcsfDetectionFinding = Type.Object(
         title: Type.String({ minLength: 1, maxLength: 500 }),
         desc: Type.Optional(Type.String({ maxLength: 10_000 })),
         types: Type.Optional(Type.Array(Type.String({ maxLength: 100 }), { maxItems: 20 })),
-        first_seen_time: Type.Optional(Type.Integer({ minimum: 0 })),
-        last_seen_time: Type.Optional(Type.Integer({ minimum: 0 })),
+        first_seen_time: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_TIME_MS })),
+        last_seen_time: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_TIME_MS })),
         attacks: Type.Optional(
           Type.Array(
             Type.Object({

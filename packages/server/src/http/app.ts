@@ -9,6 +9,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import { ROUTES, type OperationId, type RouteDef } from '@quell/contracts';
+import { InputError } from '@quell/core';
 import type { Services } from '../services/services.js';
 import type { Authenticated } from '../services/access.service.js';
 import { authorize } from './auth.hook.js';
@@ -51,6 +52,10 @@ function makeAjv(coerce: boolean): Ajv {
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    // Long ids reach the schema, which says what is wrong, instead of the router's bare 414.
+    maxParamLength: 2000,
+    // Errors raised before routing (bad percent-encoding, say) get the API's error shape too.
+    frameworkErrors: (err, req, reply) => errorHandler(err as never, req, reply),
     bodyLimit: 20 * 1024 * 1024,
     trustProxy: false,
     ajv: { customOptions: {} },
@@ -64,6 +69,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   );
   app.setErrorHandler(errorHandler);
   app.decorateRequest('auth', null);
+  // PostgreSQL cannot store U+0000 in text, and no legitimate input needs it: refuse it up front,
+  // for every route and both databases alike.
+  app.addHook('preValidation', async (req) => {
+    for (const [part, value] of [
+      ['body', req.body],
+      ['querystring', req.query],
+      ['params', req.params],
+    ] as const) {
+      if (containsNul(value))
+        throw new InputError(`Invalid ${part}: text must not contain NUL (\\u0000) characters.`, { part });
+    }
+  });
 
   await app.register(cookie);
   await app.register(rateLimit, { global: false });
@@ -175,4 +192,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     });
   });
   return app;
+}
+
+function containsNul(v: unknown, depth = 0): boolean {
+  if (typeof v === 'string') return v.includes('\u0000');
+  if (depth > 64 || v === null || typeof v !== 'object') return false;
+  if (Array.isArray(v)) return v.some((x) => containsNul(x, depth + 1));
+  return Object.entries(v as Record<string, unknown>).some(
+    ([k, x]) => k.includes('\u0000') || containsNul(x, depth + 1),
+  );
 }
