@@ -36,6 +36,7 @@ export const INCIDENT_ACTIVITY_KINDS = [
   'assigned',
   'classified',
   'tagged',
+  'retitled',
   'commented',
   'merged',
   'redirected',

@@ -53,7 +53,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     // Long ids reach the schema, which says what is wrong, instead of the router's bare 414.
-    maxParamLength: 2000,
+    routerOptions: { maxParamLength: 2000 },
     // Errors raised before routing (bad percent-encoding, say) get the API's error shape too.
     frameworkErrors: (err, req, reply) => errorHandler(err as never, req, reply),
     bodyLimit: 20 * 1024 * 1024,

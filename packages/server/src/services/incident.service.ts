@@ -189,7 +189,7 @@ export class IncidentService {
       }
       if (patch.title !== undefined && patch.title !== row.title) {
         values.title = patch.title;
-        log.push({ kind: 'status_changed', text: null, data: { title: patch.title } });
+        log.push({ kind: 'retitled', text: null, data: { from: row.title, to: patch.title } });
       }
 
       if (!(await this.ctx.store.incidents.updateRow(trx, id, row.version, values))) {
