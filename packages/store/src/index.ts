@@ -10,6 +10,7 @@ export type {
   IncidentEntityRow,
   ActivityRow,
   CandidateRow,
+  JoinedIncidentUpdate,
 } from './repos/incident.repo.js';
 export { ActionRepo, toAction, toActionEvent } from './repos/action.repo.js';
 export type { ActionRow, ActionEventRow } from './repos/action.repo.js';

@@ -18,6 +18,7 @@ import {
   type AlertRow,
   type IncidentEntityRow,
   type IncidentRow,
+  type JoinedIncidentUpdate,
 } from '@quell/store';
 import { actorName, type ServiceContext } from './context.js';
 import type { DeviceGroupService } from './device-group.service.js';
@@ -169,6 +170,7 @@ export class IngestService {
       const entityRows: IncidentEntityRow[] = [];
       const activity: ActivityRow[] = [];
       const newIncidents: IncidentRow[] = [];
+      const joined: JoinedIncidentUpdate[] = [];
       const devices: DeviceEntity[] = [];
 
       for (const acc of accs.values()) {
@@ -262,28 +264,24 @@ export class IngestService {
           const tags = [
             ...new Set([...fromJson<string[]>(row.system_tags, []), ...systemTags(acc.alerts)]),
           ].sort();
-          // Bypasses optimistic concurrency on purpose: ingestion never conflicts with an analyst's
-          // edit because it touches only counters and derived fields, which it recomputes here.
-          await trx
-            .updateTable('incidents')
-            .set((eb) => ({
-              alert_count: eb('alert_count', '+', acc.alerts.length),
-              entity_count: eb('entity_count', '+', newKeys.size),
-              alert_severity: alertSeverity,
-              severity: effective,
-              severity_rank: severityRank[effective],
-              mitre: toJson(merged),
-              system_tags: toJson(tags),
-              first_activity_at: Math.min(row.first_activity_at, first),
-              last_activity_at: Math.max(row.last_activity_at, last),
-              updated_at: now,
-              version: eb('version', '+', 1),
-            }))
-            .where('id', '=', acc.id)
-            .execute();
+          joined.push({
+            id: acc.id,
+            addAlerts: acc.alerts.length,
+            addEntities: newKeys.size,
+            alertSeverity,
+            severity: effective,
+            severityRank: severityRank[effective],
+            mitre: toJson(merged),
+            systemTags: toJson(tags),
+            firstActivityAt: Math.min(row.first_activity_at, first),
+            lastActivityAt: Math.max(row.last_activity_at, last),
+          });
         }
       }
 
+      // Bypasses optimistic concurrency on purpose: ingestion never conflicts with an analyst's
+      // edit because it touches only counters and derived fields, which it recomputed above.
+      await store.incidents.applyJoins(trx, joined, now);
       await store.incidents.insertIncidents(trx, newIncidents);
       await store.incidents.insertAlerts(trx, alertRows);
       await store.incidents.insertAlertEntities(trx, alertEntityRows);

@@ -21,6 +21,20 @@ export type AlertRow = AlertsTable;
 export type IncidentEntityRow = IncidentEntitiesTable;
 export type ActivityRow = IncidentActivityTable;
 
+/** What one ingestion batch changes on an incident that alerts joined. */
+export interface JoinedIncidentUpdate {
+  id: string;
+  addAlerts: number;
+  addEntities: number;
+  alertSeverity: string;
+  severity: string;
+  severityRank: number;
+  mitre: string;
+  systemTags: string;
+  firstActivityAt: number;
+  lastActivityAt: number;
+}
+
 export interface CandidateRow {
   incidentId: string;
   entityKey: string;
@@ -141,6 +155,42 @@ export class IncidentRepo {
         out.push({ incidentId: l.incident_id, entityKey: l.entity_key, lastActivityAt: at });
     }
     return out;
+  }
+
+  /**
+   * Applies a batch's joins with one UPDATE per 200 incidents (CASE on id) instead of one per
+   * incident: a batch of 1,000 alerts can touch hundreds of incidents.
+   */
+  async applyJoins(trx: Tx, updates: readonly JoinedIncidentUpdate[], now: number): Promise<void> {
+    for (let i = 0; i < updates.length; i += 200) {
+      const part = updates.slice(i, i + 200);
+      const col = <K extends keyof JoinedIncidentUpdate>(key: K, cast: 'bigint' | 'integer' | 'text') =>
+        sql<JoinedIncidentUpdate[K]>`case ${sql.ref('id')} ${sql.join(
+          part.map((u) => sql`when ${u.id} then cast(${u[key]} as ${sql.raw(cast)})`),
+          sql` `,
+        )} end`;
+      await trx
+        .updateTable('incidents')
+        .set({
+          alert_count: sql`alert_count + ${col('addAlerts', 'integer')}`,
+          entity_count: sql`entity_count + ${col('addEntities', 'integer')}`,
+          alert_severity: col('alertSeverity', 'text'),
+          severity: col('severity', 'text'),
+          severity_rank: col('severityRank', 'integer'),
+          mitre: col('mitre', 'text'),
+          system_tags: col('systemTags', 'text'),
+          first_activity_at: col('firstActivityAt', 'bigint'),
+          last_activity_at: col('lastActivityAt', 'bigint'),
+          updated_at: now,
+          version: sql`version + 1`,
+        })
+        .where(
+          'id',
+          'in',
+          part.map((u) => u.id),
+        )
+        .execute();
+    }
   }
 
   async insertIncidents(trx: Tx, rows: readonly IncidentRow[]): Promise<void> {
