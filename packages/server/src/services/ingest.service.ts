@@ -166,7 +166,6 @@ export class IngestService {
         ).map((r) => [r.id, r]),
       );
       const alertRows: AlertRow[] = [];
-      const alertEntityRows: { alert_id: string; entity_key: string }[] = [];
       const entityRows: IncidentEntityRow[] = [];
       const activity: ActivityRow[] = [];
       const newIncidents: IncidentRow[] = [];
@@ -193,7 +192,6 @@ export class IngestService {
             created_at: now,
           });
           for (const e of p.entities) {
-            alertEntityRows.push({ alert_id: p.id, entity_key: e.key });
             entityRows.push({
               incident_id: acc.id,
               entity_key: e.key,
@@ -284,7 +282,6 @@ export class IngestService {
       await store.incidents.applyJoins(trx, joined, now);
       await store.incidents.insertIncidents(trx, newIncidents);
       await store.incidents.insertAlerts(trx, alertRows);
-      await store.incidents.insertAlertEntities(trx, alertEntityRows);
       await store.incidents.upsertIncidentEntities(trx, entityRows);
       await store.incidents.insertActivity(trx, activity);
       await this.deviceGroups.upsertFromEntities(trx, devices, now);

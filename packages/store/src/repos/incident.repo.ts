@@ -203,20 +203,6 @@ export class IncidentRepo {
       if (part.length) await trx.insertInto('alerts').values(part).execute();
   }
 
-  async insertAlertEntities(
-    trx: Tx,
-    rows: readonly { alert_id: string; entity_key: string }[],
-  ): Promise<void> {
-    for (const part of chunk(rows, 2)) {
-      if (part.length)
-        await trx
-          .insertInto('alert_entities')
-          .values(part)
-          .onConflict((oc) => oc.doNothing())
-          .execute();
-    }
-  }
-
   /** Inserts entities new to an incident and moves `last_seen_at` forward for known ones. */
   async upsertIncidentEntities(trx: Tx, rows: readonly IncidentEntityRow[]): Promise<void> {
     // One statement may not touch a row twice (PostgreSQL refuses), so repeats are folded first.

@@ -55,11 +55,6 @@ export interface IncidentEntitiesTable {
   last_seen_at: number;
 }
 
-export interface AlertEntitiesTable {
-  alert_id: string;
-  entity_key: string;
-}
-
 export interface IncidentActivityTable {
   id: string;
   incident_id: string;
@@ -192,7 +187,6 @@ export interface MigrationMarker {
 
 export interface Database {
   alerts: AlertsTable;
-  alert_entities: AlertEntitiesTable;
   incidents: IncidentsTable;
   incident_entities: IncidentEntitiesTable;
   incident_activity: IncidentActivityTable;
