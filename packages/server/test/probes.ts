@@ -8,7 +8,6 @@ export const TABLES = [
   'incident_entities',
   'incident_activity',
   'alerts',
-  'alert_entities',
   'actions',
   'action_events',
   'devices',
