@@ -1,9 +1,6 @@
 import type { ActionDefinition } from './action-definition.js';
+import { RESPONDERS, ANALYSTS, MINUTE } from './catalog-constants.js';
 import { commentSchema, noParams } from './json-schema.js';
-
-const RESPONDERS = ['responder', 'admin'] as const;
-const ANALYSTS = ['analyst', 'responder', 'admin'] as const;
-const MINUTE = 60_000;
 
 export const deviceActions = [
   {

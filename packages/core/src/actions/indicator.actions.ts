@@ -1,8 +1,6 @@
 import type { ActionDefinition } from './action-definition.js';
+import { RESPONDERS, MINUTE } from './catalog-constants.js';
 import { commentSchema } from './json-schema.js';
-
-const RESPONDERS = ['responder', 'admin'] as const;
-const MINUTE = 60_000;
 
 export const indicatorActions = [
   {

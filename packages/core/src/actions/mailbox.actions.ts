@@ -1,8 +1,7 @@
 import type { ActionDefinition } from './action-definition.js';
+import { RESPONDERS, MINUTE } from './catalog-constants.js';
 import { commentSchema, noParams } from './json-schema.js';
 
-const RESPONDERS = ['responder', 'admin'] as const;
-const MINUTE = 60_000;
 const ruleParams = {
   type: 'object',
   properties: { ruleName: { type: 'string', minLength: 1, maxLength: 255 }, comment: commentSchema },

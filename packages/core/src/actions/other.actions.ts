@@ -1,7 +1,6 @@
 import type { ActionDefinition } from './action-definition.js';
+import { MINUTE } from './catalog-constants.js';
 import { commentSchema } from './json-schema.js';
-
-const MINUTE = 60_000;
 
 export const investigationActions = [
   {
