@@ -109,7 +109,7 @@ export class IncidentService {
             });
           }
           values.resolution_note = patch.resolutionNote;
-          await this.ctx.store.incidents.resolveAlerts(trx, id);
+          await this.ctx.store.incidents.setAlertsStatus(trx, id, 'resolved');
           log.push({ kind: 'resolved', text: patch.resolutionNote, data: { from: row.status } });
         } else {
           if (row.status === 'resolved') {

@@ -310,14 +310,6 @@ export class IncidentRepo {
     return Number(r.n);
   }
 
-  async resolveAlerts(trx: Tx, incidentId: string): Promise<void> {
-    await trx
-      .updateTable('alerts')
-      .set({ status: 'resolved' })
-      .where('incident_id', '=', incidentId)
-      .execute();
-  }
-
   async setAlertsStatus(trx: Tx, incidentId: string, status: string): Promise<void> {
     await trx.updateTable('alerts').set({ status }).where('incident_id', '=', incidentId).execute();
   }
