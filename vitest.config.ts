@@ -10,6 +10,7 @@ const alias = {
   '@quell/store': pkg('store'),
   '@quell/connectors': pkg('connectors'),
   '@quell/server': pkg('server'),
+  '@quell/agent': pkg('agent'),
 };
 
 const integration = (db: 'sqlite' | 'postgres') => ({
@@ -30,6 +31,18 @@ export default defineConfig({
       { extends: true, test: { name: 'unit', include: ['packages/*/src/**/*.test.ts'] } },
       integration('sqlite'),
       integration('postgres'),
+      {
+        // Real agents: nftables in network namespaces, fanotify on test mounts, yara, clamd.
+        // Needs root; with CI set, a missing piece fails the run instead of skipping.
+        extends: true,
+        test: {
+          name: 'agent',
+          include: ['packages/agent/test/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
       {
         extends: true,
         test: {

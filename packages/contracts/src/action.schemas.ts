@@ -75,6 +75,18 @@ export const Action = Type.Object({
   undoneBy: Type.Union([Type.String(), Type.Null()]),
   policyStatus: Type.Union([Enum(POLICY_STATUSES), Type.Null()], { description: 'State actions only' }),
   attempts: Type.Integer(),
+  progress: Type.Union(
+    [
+      Type.Object({
+        done: Type.Integer({ minimum: 0 }),
+        total: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+        message: Type.Union([Type.String(), Type.Null()]),
+        at: DateTime,
+      }),
+      Type.Null(),
+    ],
+    { description: 'Live progress reported by the executor (scan: files scanned of total)' },
+  ),
   createdAt: DateTime,
   updatedAt: DateTime,
   expiresAt: DateTime,

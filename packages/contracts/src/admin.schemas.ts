@@ -49,17 +49,6 @@ export const DeviceGroupPreviewInput = Type.Object(
 );
 export type DeviceGroupPreviewInput = Static<typeof DeviceGroupPreviewInput>;
 
-export const Device = Type.Object({
-  id: Type.String(),
-  hostname: Type.String(),
-  os: Type.Union([Type.String(), Type.Null()]),
-  tags: Type.Array(Type.String()),
-  deviceGroupId: Type.String(),
-  deviceGroupName: Type.String(),
-  lastSeenAt: DateTime,
-});
-export type Device = Static<typeof Device>;
-
 export const User = Type.Object({
   id: Type.String(),
   email: Type.String(),

@@ -29,6 +29,24 @@ export type {
   Determination,
   IncidentActivityKind,
 } from './vocab/incident.js';
+export {
+  DEVICE_HEALTH,
+  ENFORCEMENT_STATES,
+  ISOLATION_MODES,
+  TRAFFIC_DIRECTIONS,
+  EXCLUSION_PROTOCOLS,
+  SCAN_SCOPES,
+  SCAN_ENGINES,
+} from './vocab/device.js';
+export type {
+  DeviceHealth,
+  EnforcementState,
+  IsolationMode,
+  TrafficDirection,
+  ExclusionProtocol,
+  ScanScope,
+  ScanEngine,
+} from './vocab/device.js';
 export { ROLES, roleRank, AUTOMATION_LEVELS, AUTOMATION_LEVEL_TITLES } from './vocab/access.js';
 export type { Role, AutomationLevel } from './vocab/access.js';
 export {

@@ -155,7 +155,7 @@ export function registerDeviceGroups(program: Command): void {
   withJson(devices.command('list').description('devices with their group')).action(
     async (_o: unknown, cmd: Command) => {
       const client = await clientFor(cmd);
-      const res = await client.call('listDevices');
+      const res = await client.call('listDevices', { query: {} });
       if (wantsJson(cmd)) return printJson(res);
       printTable(
         ['HOSTNAME', 'OS', 'TAGS', 'GROUP', 'LAST SEEN'],

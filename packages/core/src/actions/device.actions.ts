@@ -1,6 +1,6 @@
 import type { ActionDefinition } from './action-definition.js';
 import { RESPONDERS, ANALYSTS, MINUTE } from './catalog-constants.js';
-import { commentSchema, noParams } from './json-schema.js';
+import { commentSchema } from './json-schema.js';
 
 export const deviceActions = [
   {
@@ -17,16 +17,48 @@ export const deviceActions = [
           type: 'string',
           enum: ['full', 'selective'],
           default: 'full',
-          description: 'Selective keeps the allow-list below reachable',
+          description: 'Selective keeps the exclusions below reachable',
         },
-        allow: { type: 'array', items: { type: 'string', maxLength: 255 }, maxItems: 64 },
+        exclusions: {
+          type: 'array',
+          maxItems: 64,
+          description: 'Selective isolation: traffic that stays allowed',
+          items: {
+            type: 'object',
+            properties: {
+              remote: {
+                type: 'string',
+                minLength: 2,
+                maxLength: 64,
+                description: 'Remote IPv4/IPv6 address or CIDR',
+                pattern: '^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$',
+              },
+              port: {
+                type: 'integer',
+                minimum: 1,
+                maximum: 65535,
+                description: 'Remote port (any when absent)',
+              },
+              protocol: { type: 'string', enum: ['tcp', 'udp', 'any'], default: 'any' },
+              direction: { type: 'string', enum: ['outbound', 'inbound', 'both'], default: 'both' },
+            },
+            required: ['remote'],
+            additionalProperties: false,
+          },
+        },
+        allowDns: { type: 'boolean', default: false, description: 'Keep DNS (port 53) open' },
+        allowDhcp: { type: 'boolean', default: false, description: 'Keep DHCP (ports 67/68) open' },
         comment: commentSchema,
       },
       additionalProperties: false,
     },
     result: {
       type: 'object',
-      properties: { verified: { type: 'boolean' }, rulesetHash: { type: 'string' } },
+      properties: {
+        verified: { type: 'boolean' },
+        rulesetHash: { type: 'string' },
+        reachedServer: { type: 'boolean' },
+      },
       additionalProperties: false,
     },
     destructive: true,
@@ -46,7 +78,7 @@ export const deviceActions = [
     targetKind: 'device',
     kind: 'state',
     params: { type: 'object', properties: { comment: commentSchema }, additionalProperties: false },
-    result: noParams,
+    result: { type: 'object', properties: { verified: { type: 'boolean' } }, additionalProperties: false },
     destructive: false,
     reversible: false,
     readOnly: false,
@@ -82,7 +114,7 @@ export const deviceActions = [
     targetKind: 'device',
     kind: 'state',
     params: { type: 'object', properties: { comment: commentSchema }, additionalProperties: false },
-    result: noParams,
+    result: { type: 'object', properties: { verified: { type: 'boolean' } }, additionalProperties: false },
     destructive: false,
     reversible: false,
     readOnly: false,
@@ -111,7 +143,10 @@ export const deviceActions = [
       type: 'object',
       properties: {
         filesScanned: { type: 'integer', minimum: 0 },
+        filesSkipped: { type: 'integer', minimum: 0 },
         detections: { type: 'integer', minimum: 0 },
+        engines: { type: 'array', items: { type: 'string' } },
+        durationMs: { type: 'integer', minimum: 0 },
       },
       additionalProperties: false,
     },
@@ -133,7 +168,12 @@ export const deviceActions = [
     params: { type: 'object', properties: { comment: commentSchema }, additionalProperties: false },
     result: {
       type: 'object',
-      properties: { blobSha256: { type: 'string' }, sizeBytes: { type: 'integer', minimum: 0 } },
+      properties: {
+        blobSha256: { type: 'string' },
+        sizeBytes: { type: 'integer', minimum: 0 },
+        items: { type: 'integer', minimum: 0 },
+        itemErrors: { type: 'integer', minimum: 0 },
+      },
       additionalProperties: false,
     },
     destructive: false,

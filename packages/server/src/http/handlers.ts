@@ -1,9 +1,12 @@
 import type { AlertInput } from '@quell/contracts';
-import { ACTION_CATALOG, type ExecutorKind } from '@quell/core';
+import { ACTION_CATALOG, NotSupportedError, type ExecutorKind } from '@quell/core';
 import type { Services } from '../services/services.js';
 import { ocsfToAlert } from '../services/ocsf.mapper.js';
 import { ACTION_CSV_COLUMNS, actionCsvRow } from './csv.js';
 import { who, type Handlers } from './handler-types.js';
+
+const notYet = (): Promise<never> =>
+  Promise.reject(new NotSupportedError('Agents are not available in this build yet.', {}));
 
 export const SESSION_COOKIE = 'quell_session';
 const EXPORT_MAX_ROWS = 100_000;
@@ -129,6 +132,16 @@ export function createHandlers(s: Services, o: HandlerOptions): Handlers {
     },
     previewDeviceGroup: ({ body }) => s.deviceGroups.preview(body),
     listDevices: async () => ({ items: await s.deviceGroups.devices() }),
+    // Placeholders until the agent gateway lands (issue 3, in progress on main).
+    getDevice: notYet,
+    revokeDevice: notYet,
+    listEnrollmentTokens: notYet,
+    createEnrollmentToken: notYet,
+    revokeEnrollmentToken: notYet,
+    downloadActionPackage: notYet,
+    listYaraRules: notYet,
+    createYaraRule: notYet,
+    deleteYaraRule: notYet,
 
     listUsers: async () => ({ items: await s.access.users() }),
     createUser: (c) => s.access.createUser(who(c).principal, c.body),

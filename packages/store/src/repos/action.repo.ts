@@ -47,6 +47,7 @@ export function toAction(r: ActionRow): Action {
     undoneBy: r.undone_by,
     policyStatus: policyStatus(r),
     attempts: r.attempts,
+    progress: null,
     createdAt: iso(r.created_at),
     updatedAt: iso(r.updated_at),
     expiresAt: iso(r.expires_at),

@@ -104,6 +104,8 @@ export class DeviceRepo {
   }
 }
 
+const UNKNOWN = { state: 'unknown', checkedAt: null, actionId: null, evidence: null, error: null } as const;
+
 export function toDevice(r: DeviceRow, groupName: string): Device {
   return {
     id: r.id,
@@ -113,5 +115,16 @@ export function toDevice(r: DeviceRow, groupName: string): Device {
     deviceGroupId: r.device_group_id,
     deviceGroupName: groupName,
     lastSeenAt: iso(r.last_seen_at),
+    enrolled: false,
+    health: null,
+    osVersion: null,
+    kernel: null,
+    addresses: [],
+    agentVersion: null,
+    enrolledAt: null,
+    revokedAt: null,
+    isolation: UNKNOWN,
+    restriction: UNKNOWN,
+    issues: [],
   };
 }
