@@ -4,7 +4,7 @@ import { AUTOMATION_LEVELS } from '@quell/core';
 import { clientFor } from '../api.js';
 import { CliError } from '../errors.js';
 import { choiceOption, collect, intArg } from '../options.js';
-import { list, printJson, printRecord, printTable, say, when, withJson, wantsJson } from '../output.js';
+import { printJson, printRecord, printTable, say, withJson, wantsJson } from '../output.js';
 
 interface GroupOptions {
   name?: string;
@@ -150,18 +150,4 @@ export function registerDeviceGroups(program: Command): void {
       ['automation', g.automationLevel],
     ]);
   });
-
-  const devices = program.command('devices').description('devices seen in alerts');
-  withJson(devices.command('list').description('devices with their group')).action(
-    async (_o: unknown, cmd: Command) => {
-      const client = await clientFor(cmd);
-      const res = await client.call('listDevices', { query: {} });
-      if (wantsJson(cmd)) return printJson(res);
-      printTable(
-        ['HOSTNAME', 'OS', 'TAGS', 'GROUP', 'LAST SEEN'],
-        res.items.map((d) => [d.hostname, d.os, list(d.tags), d.deviceGroupName, when(d.lastSeenAt)]),
-        'no devices',
-      );
-    },
-  );
 }
