@@ -26,6 +26,30 @@ export interface ServerConfig {
   loginRateLimit: number;
   /** QUELL_WEB_DIR: the built console; default the @quell/web package's dist. */
   webDir: string | null;
+  /** The agent listener (TLS, enrollment and agent WebSockets). */
+  agent: AgentListenerConfig;
+}
+
+/** Settings of the agent listener; see docs/configuration.md. */
+export interface AgentListenerConfig {
+  /** QUELL_AGENT_DISABLED: run without the agent listener. Default false. */
+  disabled: boolean;
+  /** QUELL_AGENT_PORT: TLS port agents connect to; 0 picks a free one. Default 8471. */
+  port: number;
+  /** QUELL_AGENT_HOST: address the agent listener binds. Default QUELL_HOST. */
+  host: string;
+  /**
+   * QUELL_AGENT_URL: the https URL agents use, printed with enrollment tokens. Default
+   * `https://<agent host>:<agent port>` (a port of 0 is replaced by the bound one at start).
+   */
+  url: string | null;
+  /** QUELL_AGENT_TLS_CERT / QUELL_AGENT_TLS_KEY: PEM files; both or neither. Default: a self-signed pair kept in the database. */
+  tlsCertFile: string | null;
+  tlsKeyFile: string | null;
+  /** QUELL_AGENT_HEARTBEAT_MS: how often agents send a heartbeat. Default 15000. */
+  heartbeatMs: number;
+  /** QUELL_AGENT_OFFLINE_AFTER_MS: silence after which a connected agent counts as offline. Default 3 × heartbeat. */
+  offlineAfterMs: number;
 }
 
 export interface ConfigOverrides {
@@ -34,6 +58,9 @@ export interface ConfigOverrides {
   host?: string | undefined;
   databaseUrl?: string | undefined;
   logLevel?: ServerConfig['logLevel'] | undefined;
+  agentPort?: number | undefined;
+  agentHost?: string | undefined;
+  agentUrl?: string | undefined;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -73,6 +100,66 @@ function bool(env: NodeJS.ProcessEnv, key: string, def: boolean, problems: strin
   return def;
 }
 
+function agentConfig(
+  env: NodeJS.ProcessEnv,
+  overrides: ConfigOverrides,
+  host: string,
+  problems: string[],
+): AgentListenerConfig {
+  const port = overrides.agentPort ?? int(env, 'QUELL_AGENT_PORT', 8471, 0, 65535, problems);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    problems.push(`agent port ${String(port)} must be from 0 to 65535`);
+  const url = overrides.agentUrl ?? (env.QUELL_AGENT_URL || null);
+  if (url !== null && !isHttpsUrl(url))
+    problems.push(`QUELL_AGENT_URL="${url}" must be an https:// URL (agents only speak TLS)`);
+  const tlsCertFile = env.QUELL_AGENT_TLS_CERT || null;
+  const tlsKeyFile = env.QUELL_AGENT_TLS_KEY || null;
+  if ((tlsCertFile === null) !== (tlsKeyFile === null))
+    problems.push('QUELL_AGENT_TLS_CERT and QUELL_AGENT_TLS_KEY go together: set both or neither');
+  const heartbeatMs = int(env, 'QUELL_AGENT_HEARTBEAT_MS', 15_000, 1000, 3_600_000, problems);
+  const offlineAfterMs = int(
+    env,
+    'QUELL_AGENT_OFFLINE_AFTER_MS',
+    3 * heartbeatMs,
+    1000,
+    24 * 3_600_000,
+    problems,
+  );
+  if (offlineAfterMs <= heartbeatMs)
+    problems.push(
+      `QUELL_AGENT_OFFLINE_AFTER_MS (${offlineAfterMs}) must be longer than QUELL_AGENT_HEARTBEAT_MS (${heartbeatMs})`,
+    );
+  return {
+    disabled: bool(env, 'QUELL_AGENT_DISABLED', false, problems),
+    port,
+    host: overrides.agentHost ?? (env.QUELL_AGENT_HOST || host),
+    url,
+    tlsCertFile,
+    tlsKeyFile,
+    heartbeatMs,
+    offlineAfterMs,
+  };
+}
+
+function isHttpsUrl(s: string): boolean {
+  try {
+    return new URL(s).protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/** The URL agents are told to use: the configured one, else built from the listener's host and port. */
+export function agentUrlOf(
+  agent: Pick<AgentListenerConfig, 'url' | 'host' | 'port'>,
+  boundPort?: number,
+): string {
+  if (agent.url) return agent.url.replace(/\/+$/, '');
+  const host = agent.host === '0.0.0.0' || agent.host === '::' ? '127.0.0.1' : agent.host;
+  const h = host.includes(':') ? `[${host}]` : host;
+  return `https://${h}:${boundPort ?? agent.port}`;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = {}): ServerConfig {
   const problems: string[] = [];
   const port = overrides.port ?? int(env, 'QUELL_PORT', 8470, 0, 65535, problems);
@@ -107,6 +194,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     dispatchIntervalMs: int(env, 'QUELL_DISPATCH_INTERVAL_MS', 1000, 10, 600_000, problems),
     loginRateLimit: int(env, 'QUELL_LOGIN_RATE_LIMIT', 10, 1, 10_000, problems),
     webDir: env.QUELL_WEB_DIR || null,
+    agent: agentConfig(env, overrides, overrides.host ?? (env.QUELL_HOST || '127.0.0.1'), problems),
   };
   if (problems.length) throw new ConfigError(problems);
   return config;

@@ -17,6 +17,10 @@ export const TABLES = [
   'api_tokens',
   'audit_log',
   'settings',
+  'enrollment_tokens',
+  'server_keys',
+  'yara_rules',
+  'blobs',
 ] as const;
 export type Table = (typeof TABLES)[number];
 export type RowCounts = Record<Table, number>;

@@ -13,11 +13,23 @@ export type {
   JoinedIncidentUpdate,
 } from './repos/incident.repo.js';
 export { ActionRepo, toAction, toActionEvent } from './repos/action.repo.js';
-export type { ActionRow, ActionEventRow } from './repos/action.repo.js';
+export type { ActionRow, ActionEventRow, ActionProgressValue } from './repos/action.repo.js';
 export { AuditRepo } from './repos/audit.repo.js';
 export type { AuditInput } from './repos/audit.repo.js';
-export { DeviceRepo, toDeviceGroup, toDevice } from './repos/device.repo.js';
-export type { DeviceRow, DeviceGroupRow } from './repos/device.repo.js';
+export { DeviceRepo, toDeviceGroup } from './repos/device.repo.js';
+export type { DeviceRow, SeenDeviceRow, DeviceGroupRow } from './repos/device.repo.js';
+export { toDevice, toDeviceDetail, deviceHealth } from './repos/device.view.js';
+export type { DeviceHealthView } from './repos/device.view.js';
+export { AgentRepo } from './repos/agent.repo.js';
+export type { InventoryColumns, EnrolledDeviceValues, DeviceFilter } from './repos/agent.repo.js';
+export { EnrollmentRepo, toEnrollmentToken, enrollmentTokenStatus } from './repos/enrollment.repo.js';
+export type { EnrollmentTokenRow } from './repos/enrollment.repo.js';
+export { ServerKeyRepo, SERVER_KEY_NAMES } from './repos/server-key.repo.js';
+export type { ServerKeyName } from './repos/server-key.repo.js';
+export { YaraRepo, toYaraRule } from './repos/yara.repo.js';
+export type { YaraRuleRow } from './repos/yara.repo.js';
+export { BlobRepo } from './repos/blob.repo.js';
+export type { BlobRow } from './repos/blob.repo.js';
 export { AccessRepo, toUser, toApiToken } from './repos/access.repo.js';
 export type { UserRow, SessionRow, ApiTokenRow } from './repos/access.repo.js';
 export { SettingsRepo } from './repos/settings.repo.js';

@@ -8,7 +8,12 @@ import {
 } from './database.js';
 import { AccessRepo } from './repos/access.repo.js';
 import { ActionRepo } from './repos/action.repo.js';
+import { AgentRepo } from './repos/agent.repo.js';
 import { AuditRepo } from './repos/audit.repo.js';
+import { BlobRepo } from './repos/blob.repo.js';
+import { EnrollmentRepo } from './repos/enrollment.repo.js';
+import { ServerKeyRepo } from './repos/server-key.repo.js';
+import { YaraRepo } from './repos/yara.repo.js';
 import { DeviceRepo } from './repos/device.repo.js';
 import { IncidentRepo } from './repos/incident.repo.js';
 import { SettingsRepo } from './repos/settings.repo.js';
@@ -23,6 +28,12 @@ export interface Store {
   devices: DeviceRepo;
   access: AccessRepo;
   settings: SettingsRepo;
+  /** Enrolled agents on device rows: keys, connection, reported state. */
+  agents: AgentRepo;
+  enrollment: EnrollmentRepo;
+  serverKeys: ServerKeyRepo;
+  yara: YaraRepo;
+  blobs: BlobRepo;
   /** Runs `fn` in one transaction: all of its writes land, or none do. */
   transaction<T>(fn: (trx: Tx) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -39,6 +50,11 @@ export async function createStore(config: DatabaseConfig): Promise<Store> {
     devices: new DeviceRepo(h),
     access: new AccessRepo(h),
     settings: new SettingsRepo(h),
+    agents: new AgentRepo(h),
+    enrollment: new EnrollmentRepo(h),
+    serverKeys: new ServerKeyRepo(h),
+    yara: new YaraRepo(h),
+    blobs: new BlobRepo(h),
     transaction: (fn) => h.db.transaction().execute(fn),
     close: () => h.close(),
   };

@@ -131,10 +131,10 @@ export function createHandlers(s: Services, o: HandlerOptions): Handlers {
       return { ok: true as const };
     },
     previewDeviceGroup: ({ body }) => s.deviceGroups.preview(body),
-    listDevices: async () => ({ items: await s.deviceGroups.devices() }),
+    listDevices: async (c) => ({ items: await s.devices.list(who(c).principal, c.query) }),
+    getDevice: (c) => s.devices.get(who(c).principal, c.params.id),
+    revokeDevice: (c) => s.devices.revoke(who(c).principal, c.params.id, c.body.comment),
     // Placeholders until the agent gateway lands (issue 3, in progress on main).
-    getDevice: notYet,
-    revokeDevice: notYet,
     listEnrollmentTokens: notYet,
     createEnrollmentToken: notYet,
     revokeEnrollmentToken: notYet,

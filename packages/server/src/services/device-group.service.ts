@@ -1,6 +1,5 @@
 import type {
   ActionTarget,
-  Device,
   DeviceGroup,
   DeviceGroupInput,
   DeviceGroupPatch,
@@ -21,11 +20,10 @@ import {
 } from '@quell/core';
 import {
   fromJson,
-  toDevice,
   toDeviceGroup,
   toJson,
   type DeviceGroupRow,
-  type DeviceRow,
+  type SeenDeviceRow,
   type Tx,
 } from '@quell/store';
 import { audit, type ServiceContext } from './context.js';
@@ -87,15 +85,6 @@ export class DeviceGroupService {
     return toDeviceGroup(row, 0);
   }
 
-  async devices(): Promise<Device[]> {
-    const [rows, groups] = await Promise.all([
-      this.ctx.store.devices.devices(),
-      this.ctx.store.devices.groups(),
-    ]);
-    const names = new Map(groups.map((g) => [g.id, g.name]));
-    return rows.map((r) => toDevice(r, names.get(r.device_group_id) ?? r.device_group_id));
-  }
-
   /** Records devices seen in alerts, each placed in its group. */
   async upsertFromEntities(trx: Tx, entities: readonly DeviceEntity[], now: number): Promise<void> {
     if (entities.length === 0) return;
@@ -106,7 +95,7 @@ export class DeviceGroupService {
     const existing = new Map(
       (await this.ctx.store.devices.devicesByHostname(trx, [...byHost.keys()])).map((d) => [d.hostname, d]),
     );
-    const rows: DeviceRow[] = [];
+    const rows: SeenDeviceRow[] = [];
     for (const [host, e] of byHost) {
       const old = existing.get(host);
       const tags = e.tags ?? fromJson<string[]>(old?.tags, []);
@@ -237,11 +226,14 @@ export class DeviceGroupService {
   private async regroupDevices(trx: Tx): Promise<void> {
     const groups = await this.ctx.store.devices.groups(trx);
     for (const d of await this.ctx.store.devices.devices(trx)) {
-      const g = await this.groupFor(
-        trx,
-        { hostname: d.hostname, os: d.os ?? undefined, tags: fromJson<string[]>(d.tags, []) },
-        groups,
-      );
+      // A group pinned by the enrollment token wins over the rules while it exists.
+      const g =
+        groups.find((x) => x.id === d.pinned_group_id) ??
+        (await this.groupFor(
+          trx,
+          { hostname: d.hostname, os: d.os ?? undefined, tags: fromJson<string[]>(d.tags, []) },
+          groups,
+        ));
       if (g.id !== d.device_group_id) await this.ctx.store.devices.setDeviceGroup(trx, d.id, g.id);
     }
   }

@@ -6,6 +6,7 @@ import { AccessService } from './access.service.js';
 import { ActionService } from './action.service.js';
 import type { ServiceContext } from './context.js';
 import { DeviceGroupService } from './device-group.service.js';
+import { DeviceService } from './device.service.js';
 import { IncidentService } from './incident.service.js';
 import { IngestService } from './ingest.service.js';
 import { ParamValidator } from './param-validator.js';
@@ -15,6 +16,7 @@ export interface Services {
   ctx: ServiceContext;
   settings: SettingsService;
   deviceGroups: DeviceGroupService;
+  devices: DeviceService;
   ingest: IngestService;
   incidents: IncidentService;
   actions: ActionService;
@@ -30,12 +32,17 @@ export interface ServiceOptions {
   env?: NodeJS.ProcessEnv;
   maxAttempts?: number;
   retryBaseMs?: number;
+  /** Agent heartbeat and offline limit (config QUELL_AGENT_HEARTBEAT_MS / _OFFLINE_AFTER_MS). */
+  agent?: { heartbeatMs?: number; offlineAfterMs?: number };
 }
 
 /** Wires the services together; no I/O happens until they are called. */
 export function createServices(ctx: ServiceContext, opts: ServiceOptions = {}): Services {
   const settings = new SettingsService(ctx);
   const deviceGroups = new DeviceGroupService(ctx);
+  const devices = new DeviceService(ctx, {
+    ...(opts.agent?.offlineAfterMs !== undefined && { offlineAfterMs: opts.agent.offlineAfterMs }),
+  });
   const incidents = new IncidentService(ctx);
   const ingest = new IngestService(ctx, settings, deviceGroups);
   const actions = new ActionService(ctx, settings, deviceGroups, incidents, new ParamValidator());
@@ -54,6 +61,7 @@ export function createServices(ctx: ServiceContext, opts: ServiceOptions = {}): 
     ctx,
     settings,
     deviceGroups,
+    devices,
     ingest,
     incidents,
     actions,

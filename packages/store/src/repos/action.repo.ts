@@ -11,7 +11,7 @@ import {
 import { sql } from 'kysely';
 import type { DatabaseHandle, Tx } from '../database.js';
 import type { ActionEventsTable, ActionsTable } from '../schema/database.js';
-import { chunk, decodeCursor, encodeCursor, fromJson, iso } from '../json.js';
+import { chunk, decodeCursor, encodeCursor, fromJson, iso, toJson } from '../json.js';
 
 export type ActionRow = ActionsTable;
 export type ActionEventRow = ActionEventsTable;
@@ -21,6 +21,19 @@ function policyStatus(r: ActionRow): PolicyStatus | null {
   const def = actionDefinition(r.type);
   if (def.kind !== 'state' || def.undoOf) return null;
   return r.status === 'succeeded' ? 'active' : 'inactive';
+}
+
+/** Progress as stored: `at` in ms since the epoch. */
+export interface ActionProgressValue {
+  done: number;
+  total: number | null;
+  message: string | null;
+  at: number;
+}
+
+function toProgress(s: string | null | undefined): Action['progress'] {
+  const p = fromJson<ActionProgressValue | null>(s, null);
+  return p && { done: p.done, total: p.total, message: p.message, at: iso(p.at) };
 }
 
 export function toAction(r: ActionRow): Action {
@@ -47,7 +60,7 @@ export function toAction(r: ActionRow): Action {
     undoneBy: r.undone_by,
     policyStatus: policyStatus(r),
     attempts: r.attempts,
-    progress: null,
+    progress: toProgress(r.progress),
     createdAt: iso(r.created_at),
     updatedAt: iso(r.updated_at),
     expiresAt: iso(r.expires_at),
@@ -174,6 +187,71 @@ export class ActionRepo {
       .where('claimed_until', '<=', now)
       .limit(limit)
       .execute();
+  }
+
+  /** Live progress from an executor; it does not bump the version (it is not a transition). */
+  async setProgress(trx: Tx, id: string, progress: ActionProgressValue | null): Promise<void> {
+    await trx
+      .updateTable('actions')
+      .set({ progress: progress && toJson(progress) })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /**
+   * Actions in `statuses` aimed at a device: device actions naming its id or hostname, and file
+   * actions on a file of that host. Served by the status index; the target JSON is matched
+   * exactly after a coarse filter.
+   */
+  async forDevice(
+    trx: Tx,
+    device: { id: string; hostname: string },
+    statuses: readonly ActionStatus[],
+  ): Promise<ActionRow[]> {
+    const host = device.hostname.toLowerCase();
+    const rows = await trx
+      .selectFrom('actions')
+      .selectAll()
+      .where('status', 'in', [...statuses])
+      .where((eb) =>
+        eb.or([
+          eb.and([
+            eb('target_kind', '=', 'device'),
+            eb.or([eb('target_id', '=', device.id), eb(sql`lower(target_id)`, '=', host)]),
+          ]),
+          eb.and([eb('target_kind', '=', 'file'), eb(sql`lower(target)`, 'like', `%${host}%`)]),
+        ]),
+      )
+      .orderBy('created_at', 'asc')
+      .orderBy('id', 'asc')
+      .execute();
+    return rows.filter((r) => {
+      if (r.target_kind === 'device') return true;
+      const t = fromJson<ActionTarget | null>(r.target, null);
+      return t?.deviceHostname?.toLowerCase() === host;
+    });
+  }
+
+  /** Queued actions for a device that were waiting for it to come back: due at once. */
+  async wakeQueuedForDevice(
+    trx: Tx,
+    device: { id: string; hostname: string },
+    now: number,
+  ): Promise<ActionRow[]> {
+    const rows = await this.forDevice(trx, device, ['queued']);
+    for (const part of chunk(
+      rows.map((r) => r.id),
+      1,
+    )) {
+      if (part.length)
+        await trx.updateTable('actions').set({ next_attempt_at: now }).where('id', 'in', part).execute();
+    }
+    return rows;
+  }
+
+  /** Actions a device's agent holds or should hold: dispatched or running. */
+  async activeForDevice(trx: Tx, device: { id: string; hostname: string }): Promise<ActionRow[]> {
+    return this.forDevice(trx, device, ['dispatched', 'running']);
   }
 
   async list(q: ActionListQuery, now: number): Promise<{ items: Action[]; nextCursor: string | null }> {

@@ -1,10 +1,16 @@
-import type { Device, DeviceGroup } from '@quell/contracts';
+import type { DeviceGroup } from '@quell/contracts';
 import type { AutomationLevel, DeviceGroupRule } from '@quell/core';
+import { sql, type Selectable } from 'kysely';
 import type { DatabaseHandle, Tx } from '../database.js';
 import type { DeviceGroupsTable, DevicesTable } from '../schema/database.js';
-import { chunk, fromJson, iso } from '../json.js';
+import { chunk, fromJson } from '../json.js';
 
-export type DeviceRow = DevicesTable;
+export type DeviceRow = Selectable<DevicesTable>;
+/** The columns a device seen in an alert is recorded with; agent columns stay as they are. */
+export type SeenDeviceRow = Pick<
+  DeviceRow,
+  'id' | 'hostname' | 'os' | 'tags' | 'device_group_id' | 'first_seen_at' | 'last_seen_at'
+>;
 export type DeviceGroupRow = DeviceGroupsTable;
 
 export function toDeviceGroup(r: DeviceGroupRow, deviceCount: number): DeviceGroup {
@@ -49,7 +55,13 @@ export class DeviceRepo {
     await trx.updateTable('device_groups').set(values).where('id', '=', id).execute();
   }
 
+  /** Devices pinned to the group fall back to the rules (the caller regroups them). */
   async deleteGroup(trx: Tx, id: string): Promise<void> {
+    await trx
+      .updateTable('devices')
+      .set({ pinned_group_id: null })
+      .where('pinned_group_id', '=', id)
+      .execute();
     await trx.deleteFrom('device_groups').where('id', '=', id).execute();
   }
 
@@ -81,7 +93,11 @@ export class DeviceRepo {
     return out;
   }
 
-  async upsertDevices(trx: Tx, rows: readonly DeviceRow[]): Promise<void> {
+  /**
+   * Records devices seen in alerts. An enrolled agent's own report of its OS wins over an alert's,
+   * and a group pinned at enrollment wins over the rules, so neither is overwritten here.
+   */
+  async upsertDevices(trx: Tx, rows: readonly SeenDeviceRow[]): Promise<void> {
     for (const part of chunk(rows, 7)) {
       if (!part.length) continue;
       await trx
@@ -89,10 +105,10 @@ export class DeviceRepo {
         .values(part)
         .onConflict((oc) =>
           oc.column('hostname').doUpdateSet((eb) => ({
-            os: eb.ref('excluded.os'),
+            os: sql<string | null>`case when devices.public_key is null then excluded.os else devices.os end`,
             tags: eb.ref('excluded.tags'),
-            device_group_id: eb.ref('excluded.device_group_id'),
-            last_seen_at: eb.ref('excluded.last_seen_at'),
+            device_group_id: sql<string>`coalesce(devices.pinned_group_id, excluded.device_group_id)`,
+            last_seen_at: sql<number>`case when excluded.last_seen_at > devices.last_seen_at then excluded.last_seen_at else devices.last_seen_at end`,
           })),
         )
         .execute();
@@ -102,29 +118,4 @@ export class DeviceRepo {
   async setDeviceGroup(trx: Tx, id: string, groupId: string): Promise<void> {
     await trx.updateTable('devices').set({ device_group_id: groupId }).where('id', '=', id).execute();
   }
-}
-
-const UNKNOWN = { state: 'unknown', checkedAt: null, actionId: null, evidence: null, error: null } as const;
-
-export function toDevice(r: DeviceRow, groupName: string): Device {
-  return {
-    id: r.id,
-    hostname: r.hostname,
-    os: r.os,
-    tags: fromJson<string[]>(r.tags, []),
-    deviceGroupId: r.device_group_id,
-    deviceGroupName: groupName,
-    lastSeenAt: iso(r.last_seen_at),
-    enrolled: false,
-    health: null,
-    osVersion: null,
-    kernel: null,
-    addresses: [],
-    agentVersion: null,
-    enrolledAt: null,
-    revokedAt: null,
-    isolation: UNKNOWN,
-    restriction: UNKNOWN,
-    issues: [],
-  };
 }

@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /**
  * Table shapes. Times are milliseconds since the epoch (BIGINT on PostgreSQL); JSON is stored as
@@ -97,6 +97,11 @@ export interface ActionsTable {
   created_at: number;
   updated_at: number;
   version: number;
+  /**
+   * JSON `{done, total, message, at}` (at in ms) while an executor reports progress. Optional in
+   * the row type because actions are created without it.
+   */
+  progress?: string | null;
 }
 
 export interface ActionEventsTable {
@@ -109,6 +114,9 @@ export interface ActionEventsTable {
   reason: string | null;
 }
 
+/** JSON array text that defaults to `'[]'` when a row is inserted without it. */
+type JsonArrayColumn = ColumnType<string, string | undefined, string>;
+
 export interface DevicesTable {
   id: string;
   hostname: string;
@@ -117,6 +125,23 @@ export interface DevicesTable {
   device_group_id: string;
   first_seen_at: number;
   last_seen_at: number;
+  /** Ed25519 public key, SPKI DER base64; null for devices known only from alerts. */
+  public_key: string | null;
+  enrolled_at: number | null;
+  revoked_at: number | null;
+  /** Set while some server instance holds the agent's socket. */
+  connected_at: number | null;
+  connected_instance: string | null;
+  agent_version: string | null;
+  os_version: string | null;
+  kernel: string | null;
+  machine_id: string | null;
+  /** Group pinned by the enrollment token; wins over the group rules while it exists. */
+  pinned_group_id: string | null;
+  /** JSON AgentState as last reported. */
+  agent_state: string | null;
+  addresses: JsonArrayColumn;
+  capabilities: JsonArrayColumn;
 }
 
 export interface DeviceGroupsTable {
@@ -181,6 +206,42 @@ export interface SettingsTable {
   value: string;
 }
 
+export interface EnrollmentTokensTable {
+  id: string;
+  label: string;
+  /** SHA-256 hex of the token's secret part; the secret itself is never stored. */
+  token_hash: string;
+  created_by: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  used_by_device_id: string | null;
+  revoked_at: number | null;
+  device_group_id: string | null;
+  tags: string;
+}
+
+export interface ServerKeysTable {
+  name: string;
+  value: string;
+  created_at: number;
+}
+
+export interface YaraRulesTable {
+  id: string;
+  name: string;
+  source: string;
+  created_by: string;
+  created_at: number;
+}
+
+export interface BlobsTable {
+  sha256: string;
+  size: number;
+  content_type: string;
+  created_at: number;
+}
+
 export interface MigrationMarker {
   id: Generated<number>;
 }
@@ -199,4 +260,8 @@ export interface Database {
   api_tokens: ApiTokensTable;
   audit_log: AuditLogTable;
   settings: SettingsTable;
+  enrollment_tokens: EnrollmentTokensTable;
+  server_keys: ServerKeysTable;
+  yara_rules: YaraRulesTable;
+  blobs: BlobsTable;
 }
