@@ -8,6 +8,8 @@ import { IncidentPage } from './pages/incident-page';
 import { ActionsPage } from './pages/actions-page';
 import { ActionPage } from './pages/action-page';
 import { DeviceGroupsPage } from './pages/device-groups-page';
+import { DevicesPage } from './pages/devices-page';
+import { DevicePage } from './pages/device-page';
 import { UsersPage } from './pages/users-page';
 import { SettingsPage } from './pages/settings-page';
 import { NotFoundPage } from './pages/not-found-page';
@@ -29,6 +31,8 @@ export function App() {
           <Route path="incidents/:id" element={<IncidentPage />} />
           <Route path="actions" element={<ActionsPage />} />
           <Route path="actions/:id" element={<ActionPage />} />
+          <Route path="devices" element={<DevicesPage />} />
+          <Route path="devices/:id" element={<DevicePage />} />
           <Route path="device-groups" element={<DeviceGroupsPage />} />
           <Route path="users" element={<UsersPage />} />
           <Route path="settings" element={<SettingsPage />} />

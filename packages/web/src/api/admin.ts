@@ -20,7 +20,8 @@ export const adminKeys = {
 
 export const useDeviceGroups = () =>
   useQuery({ queryKey: adminKeys.groups, queryFn: () => call('listDeviceGroups') });
-export const useDevices = () => useQuery({ queryKey: adminKeys.devices, queryFn: () => call('listDevices') });
+export const useDevices = () =>
+  useQuery({ queryKey: adminKeys.devices, queryFn: () => call('listDevices', { query: {} }) });
 
 function useGroupsInvalidation() {
   const qc = useQueryClient();

@@ -7,6 +7,7 @@ import { notify } from '../lib/notify';
 const NAV = [
   { to: '/incidents', label: 'Incidents' },
   { to: '/actions', label: 'Action Center' },
+  { to: '/devices', label: 'Devices' },
   { to: '/device-groups', label: 'Device groups' },
   { to: '/users', label: 'Users & tokens' },
   { to: '/settings', label: 'Settings' },

@@ -19,6 +19,7 @@ import { ActionStatusBadge, PolicyBadge } from '../components/badges';
 import { QueryState } from '../components/query-state';
 import { ActionDecisions } from '../components/actions/action-decisions';
 import { CatalogFlags } from '../components/action-request-modal';
+import { PackageDownload } from '../components/devices/package-download';
 import { fmtTime, humanize } from '../lib/format';
 
 function Field({ label, children }: { label: string; children: ReactNode }) {
@@ -101,7 +102,10 @@ function ActionView({
                   {a.id} · {a.type} · v{a.version}
                 </Text>
               </div>
-              <ActionDecisions action={a} entry={entry} undoEntry={undoEntry} />
+              <Group gap="xs">
+                <PackageDownload action={a} size="sm" />
+                <ActionDecisions action={a} entry={entry} undoEntry={undoEntry} />
+              </Group>
             </Group>
             {entry && <CatalogFlags entry={entry} />}
             <Text size="sm" c="dimmed">
