@@ -2,7 +2,7 @@ import type { IsolationExclusion } from '@quell/contracts';
 import type { ExclusionProtocol, TrafficDirection } from '@quell/core';
 import type { IsolationTarget } from '../ports.js';
 import { InvalidIsolationTargetError } from './firewall.errors.js';
-import { parseIpNetwork, type IpNetwork } from './ip-address.js';
+import { parseIpNetwork } from './ip-address.js';
 
 /** Quell's own nftables table (family `inet`, so one table covers IPv4 and IPv6). */
 export const DEFAULT_TABLE = 'quell';
@@ -171,5 +171,3 @@ function checkMember<T extends string>(value: unknown, allowed: readonly T[], wh
   }
   return value as T;
 }
-
-export type { IpNetwork };
