@@ -1,0 +1,237 @@
+import { join } from 'node:path';
+import type { AgentState, Inventory, ServerMessage } from '@quell/contracts';
+import type { AgentConfig } from './config/agent-config.js';
+import { DesiredStateController } from './enforcement/desired-state-controller.js';
+import { PortIsolationEnforcer, type IsolationEnforcer } from './enforcement/isolation-enforcer.js';
+import { resolveManagement } from './enforcement/management-endpoints.js';
+import { StateReporter } from './enforcement/state-reporter.js';
+import { errorMessage, NotEnrolledError } from './errors.js';
+import { CollectInvestigationPackageHandler } from './handlers/collect-investigation-package.handler.js';
+import { HandlerRegistry } from './handlers/handler-registry.js';
+import { IsolateDeviceHandler, ISOLATION_ROLLBACK_MS } from './handlers/isolate-device.handler.js';
+import { ReleaseDeviceHandler } from './handlers/release-device.handler.js';
+import {
+  RemoveAppRestrictionHandler,
+  RestrictAppExecutionHandler,
+} from './handlers/app-restriction.handlers.js';
+import { RunAvScanHandler } from './handlers/run-av-scan.handler.js';
+import { loadIdentity } from './identity/key-store.js';
+import { collectInventory } from './inventory/inventory.js';
+import { CommandVerifier } from './jobs/command-verifier.js';
+import { JobRunner } from './jobs/job-runner.js';
+import { silentLogger, type Logger } from './log.js';
+import type { Collector, ExecControl, ExecControlEvent, Firewall, Scanner } from './ports.js';
+import { DesiredStateFile } from './state/desired-state.js';
+import { ExecutedStore } from './state/executed-store.js';
+import { Outbox } from './state/outbox.js';
+import { AgentChannel, type ChannelStopReason } from './transport/agent-channel.js';
+import type { BackoffPolicy } from './transport/backoff.js';
+
+/** The OS-facing implementations the runtime drives (real ones in production, fakes in tests). */
+export interface AgentPorts {
+  firewall: Firewall;
+  /** Null when exec control is disabled or unavailable. */
+  execControl: ExecControl | null;
+  scanner: Scanner;
+  collector: Collector;
+  /** The firewall module's enforcer (safe apply + reconciler); default built from `firewall`. */
+  isolation?: IsolationEnforcer;
+}
+
+export interface AgentRuntimeOptions {
+  config: AgentConfig;
+  ports: AgentPorts;
+  log?: Logger;
+  now?: () => number;
+  /** [0, 1) for reconnect jitter. */
+  random?: () => number;
+  backoff?: BackoffPolicy;
+  inventory?: () => Promise<Inventory>;
+  /** Isolation rollback window. Default 30 s. */
+  rollbackWithinMs?: number;
+  progressIntervalMs?: number;
+  /** Denied executions and helper crashes, for alerts (not sent to the server yet). */
+  onExecEvent?: (e: ExecControlEvent) => void;
+}
+
+/** Wires desired state (reporter + controller) over the ports; shared by the runtime and `reconcile --once`. */
+export function createDesiredState(
+  opts: Pick<AgentRuntimeOptions, 'config' | 'ports' | 'log' | 'now' | 'onExecEvent'>,
+): {
+  reporter: StateReporter;
+  controller: DesiredStateController;
+} {
+  const log = opts.log ?? silentLogger;
+  const reporter = new StateReporter(opts.now);
+  const controller = new DesiredStateController({
+    file: new DesiredStateFile(opts.config.stateDir),
+    isolation: opts.ports.isolation ?? new PortIsolationEnforcer(opts.ports.firewall),
+    execControl: opts.ports.execControl,
+    reporter,
+    management: () =>
+      resolveManagement(opts.config.serverUrl, opts.config.management, opts.config.stateDir, log),
+    log,
+    ...(opts.onExecEvent ? { onExecEvent: opts.onExecEvent } : {}),
+  });
+  return { reporter, controller };
+}
+
+/**
+ * The agent runtime: re-applies desired state from disk first (isolation survives restarts and
+ * kill -9 without waiting for the server), then connects; routes commands to the job runner,
+ * sends `state` on every verified change, re-sends the outbox after every welcome.
+ */
+export class AgentRuntime {
+  readonly channel: AgentChannel;
+  readonly reporter: StateReporter;
+  readonly desired: DesiredStateController;
+  readonly jobs: JobRunner;
+  private readonly log: Logger;
+  private stopped: Promise<ChannelStopReason>;
+
+  private constructor(
+    private readonly opts: AgentRuntimeOptions,
+    parts: {
+      channel: AgentChannel;
+      reporter: StateReporter;
+      desired: DesiredStateController;
+      jobs: JobRunner;
+    },
+  ) {
+    this.log = opts.log ?? silentLogger;
+    this.channel = parts.channel;
+    this.reporter = parts.reporter;
+    this.desired = parts.desired;
+    this.jobs = parts.jobs;
+    this.stopped = new Promise((resolve) => this.channel.onStop(resolve));
+  }
+
+  /** Loads identity and state from `config.stateDir`; does not touch the OS or the network yet. */
+  static async create(opts: AgentRuntimeOptions): Promise<AgentRuntime> {
+    const { config } = opts;
+    const log = opts.log ?? silentLogger;
+    if (!config.deviceId)
+      throw new NotEnrolledError('the config has no deviceId: run `quell-agent enroll` first');
+    const deviceId = config.deviceId;
+    const identity = await loadIdentity(config.stateDir);
+    const { reporter, controller } = createDesiredState(opts);
+    const inventory =
+      opts.inventory ??
+      (() =>
+        collectInventory({
+          fsRoot: config.fsRoot,
+          helperPath: config.execControl.helperPath,
+          clamdSocket: config.scan.clamdSocket,
+          yaraPath: config.scan.yaraPath,
+        }));
+    // The channel's hello lists running jobs, and the jobs send through the channel: the
+    // channel reaches the runner through this late-bound reference.
+    const ref: { jobs: JobRunner | null } = { jobs: null };
+    const channel = new AgentChannel({
+      serverUrl: config.serverUrl,
+      certSha256: config.certSha256,
+      deviceId,
+      privateKey: identity.privateKey,
+      helloInfo: async () => ({
+        inventory: await inventory(),
+        state: reporter.get(),
+        running: ref.jobs?.runningIds() ?? [],
+      }),
+      currentState: () => reporter.get(),
+      heartbeatMs: config.heartbeatMs,
+      log,
+      ...(opts.random ? { random: opts.random } : {}),
+      ...(opts.backoff ? { backoff: opts.backoff } : {}),
+    });
+    const registry = new HandlerRegistry([
+      new IsolateDeviceHandler(
+        controller,
+        (signal) => channel.probe(signal),
+        opts.rollbackWithinMs ?? ISOLATION_ROLLBACK_MS,
+      ),
+      new ReleaseDeviceHandler(controller),
+      new RestrictAppExecutionHandler(controller),
+      new RemoveAppRestrictionHandler(controller),
+      new RunAvScanHandler(opts.ports.scanner, config.scan.cpuLimit),
+      new CollectInvestigationPackageHandler(
+        opts.ports.collector,
+        (id, path, signal) => channel.upload(id, path, signal),
+        join(config.stateDir, 'work'),
+      ),
+    ]);
+    const jobs = new JobRunner({
+      registry,
+      verifier: new CommandVerifier({
+        serverPublicKey: identity.serverPublicKey,
+        deviceId,
+        ...(opts.now ? { now: opts.now } : {}),
+      }),
+      executed: new ExecutedStore(config.stateDir, opts.now),
+      outbox: new Outbox(config.stateDir),
+      send: (m) => channel.send(m),
+      log,
+      ...(opts.now ? { now: opts.now } : {}),
+      ...(opts.progressIntervalMs !== undefined ? { progressIntervalMs: opts.progressIntervalMs } : {}),
+    });
+    ref.jobs = jobs;
+    return new AgentRuntime(opts, { channel, reporter, desired: controller, jobs });
+  }
+
+  /** Current verified state. */
+  get state(): AgentState {
+    return this.reporter.get();
+  }
+
+  /** Re-applies desired state, opens the job store, connects. */
+  async start(): Promise<void> {
+    try {
+      await this.desired.reconcile();
+    } catch (e) {
+      // Keep going: the server must hear about a device whose desired state cannot be read.
+      this.log.error('re-applying desired state failed', { error: errorMessage(e) });
+      this.reporter.setIssue('desired_state', `re-applying desired state failed: ${errorMessage(e)}`);
+    }
+    await this.jobs.open();
+    this.reporter.onChange((state) => this.channel.send({ type: 'state', state }));
+    this.channel.onWelcome(
+      () =>
+        void this.jobs
+          .flushOutbox()
+          .catch((e: unknown) => this.log.error('re-sending results failed', { error: errorMessage(e) })),
+    );
+    this.channel.onMessage((m) => this.dispatch(m));
+    this.channel.start();
+  }
+
+  /** Resolves when the channel stops for good (revoked, unknown device, or {@link stop}). */
+  whenStopped(): Promise<ChannelStopReason> {
+    return this.stopped;
+  }
+
+  async stop(): Promise<void> {
+    await this.jobs.stop();
+    await this.channel.stop();
+    this.desired.stop();
+    await this.opts.ports.execControl?.close();
+  }
+
+  private dispatch(m: ServerMessage): void {
+    const fail = (e: unknown): void =>
+      this.log.error('handling a server message failed', { type: m.type, error: errorMessage(e) });
+    switch (m.type) {
+      case 'command':
+        this.jobs.handleCommand(m).catch(fail);
+        return;
+      case 'cancel':
+        this.jobs.handleCancel(m.actionId);
+        return;
+      case 'result_ack':
+        this.jobs.handleResultAck(m.actionId).catch(fail);
+        return;
+      default:
+        // Streams the server opens (live response) are not supported yet; acks of ours are
+        // picked up by the uploader's own listener.
+        return;
+    }
+  }
+}

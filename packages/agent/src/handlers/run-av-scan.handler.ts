@@ -1,0 +1,65 @@
+import { Type } from '@sinclair/typebox';
+import { SEVERITIES } from '@quell/core';
+import type { Scanner } from '../ports.js';
+import { BaseActionHandler, type HandlerContext, type HandlerOutcome } from './action-handler.js';
+
+const Params = Type.Object(
+  {
+    scope: Type.Optional(Type.Union([Type.Literal('quick'), Type.Literal('full')])),
+    comment: Type.Optional(Type.String()),
+    /** Filled in by the server from the YARA rule library. */
+    yaraRules: Type.Optional(
+      Type.Array(Type.Object({ name: Type.String(), source: Type.String() }), { maxItems: 1_000 }),
+    ),
+    hashSignatures: Type.Optional(
+      Type.Array(
+        Type.Object({
+          sha256: Type.String({ pattern: '^[a-f0-9]{64}$' }),
+          name: Type.String(),
+          severity: Type.Union(SEVERITIES.map((s) => Type.Literal(s))),
+        }),
+        { maxItems: 100_000 },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * `run_av_scan`: runs the Scanner port. Result `{filesScanned, filesSkipped, detections (count),
+ * engines, durationMs}`; the detections themselves ride on the result message.
+ */
+export class RunAvScanHandler extends BaseActionHandler<typeof Params> {
+  readonly type = 'run_av_scan' as const;
+  protected readonly paramsSchema = Params;
+
+  constructor(
+    private readonly scanner: Scanner,
+    private readonly cpuLimit: number,
+  ) {
+    super();
+  }
+
+  protected async execute(p: typeof Params.static, ctx: HandlerContext): Promise<HandlerOutcome> {
+    const report = await this.scanner.scan(
+      {
+        scope: p.scope ?? 'quick',
+        yaraRules: p.yaraRules ?? [],
+        hashSignatures: p.hashSignatures ?? [],
+        cpuLimit: this.cpuLimit,
+      },
+      ctx,
+    );
+    return {
+      result: {
+        filesScanned: report.filesScanned,
+        filesSkipped: report.filesSkipped,
+        detections: report.detections.length,
+        engines: report.engines,
+        durationMs: Math.round(report.durationMs),
+      },
+      evidence: { scope: p.scope ?? 'quick', yaraRules: (p.yaraRules ?? []).map((r) => r.name) },
+      detections: report.detections,
+    };
+  }
+}

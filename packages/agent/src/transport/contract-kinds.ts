@@ -1,0 +1,17 @@
+import { TypeRegistry } from '@sinclair/typebox';
+
+/**
+ * The contracts spell closed vocabularies with `Enum()`, i.e. `Type.Unsafe({type:'string',
+ * enum})`, a kind TypeCompiler does not know. The agent registers an exact check for that one
+ * shape (no Ajv on endpoints); any other Unsafe shape fails validation rather than passing
+ * unchecked. Idempotent: the server registers its own when both run in one process (tests).
+ */
+export function registerContractKinds(): void {
+  if (TypeRegistry.Has('Unsafe')) return;
+  TypeRegistry.Set('Unsafe', (schema: unknown, value: unknown) => {
+    const s = schema as { type?: unknown; enum?: unknown };
+    if (s.type === 'string' && Array.isArray(s.enum))
+      return typeof value === 'string' && s.enum.includes(value);
+    return false;
+  });
+}
