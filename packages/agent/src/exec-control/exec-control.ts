@@ -1,0 +1,249 @@
+import { fileURLToPath } from 'node:url';
+import type { ExecControl, ExecControlEvent, ExecControlStatus } from '../ports.js';
+import { DenialThrottle, type DenialThrottleOptions } from './denial-throttle.js';
+import { ExecControlError } from './exec-control.errors.js';
+import { ExecHelper } from './helper-process.js';
+import type { ExecRequest } from './helper-protocol.js';
+import { PackageTrustPolicy, type TrustDecision, type TrustPolicy } from './trust-policy.js';
+
+/** The subset of the agent's Logger this module writes to (structurally compatible with it). */
+export interface ExecControlLogger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+}
+
+/** Where `npm install` / `npm run build:native` put the helper (same from src/ and dist/). */
+export const DEFAULT_HELPER_PATH = fileURLToPath(new URL('../../native/build/quell-execd', import.meta.url));
+
+export interface FanotifyExecControlOptions {
+  /** The native helper. Default {@link DEFAULT_HELPER_PATH}. */
+  helperPath?: string;
+  /**
+   * Mount points to enforce on (each marks its whole mount). Default `['/']`. Note that other
+   * mounts (a tmpfs /tmp, /dev/shm, /home) are separate: list them to cover them.
+   */
+  marks?: readonly string[];
+  /** Prefix stripped from exec'd paths before looking them up in the package database. Default `/`. */
+  fsRoot?: string;
+  /** Default: a {@link PackageTrustPolicy} on `/var/lib/dpkg`. */
+  trust?: TrustPolicy;
+  /** The helper allows an exec left unanswered this long (ms). Default 3000. */
+  answerTimeoutMs?: number;
+  /** Wait for the helper's `ready` (ms). Default 5000. */
+  readyTimeoutMs?: number;
+  /** Restart delay after a crash (ms): doubles per failed restart up to `max`. Default 1000 / 30 000. */
+  restartBackoffMs?: { initial: number; max: number };
+  /** A helper that ran this long (ms) before crashing restarts after the initial delay again. Default 60 000. */
+  stableAfterMs?: number;
+  /** Rate limit of `denied` events. */
+  throttle?: DenialThrottleOptions;
+  logger?: ExecControlLogger;
+  now?: () => number;
+}
+
+const quiet: ExecControlLogger = { debug() {}, warn() {} };
+
+/**
+ * Restricts execution to trusted files with fanotify permission events, through
+ * `native/quell-execd`. Fails open by construction: whenever the helper cannot answer (crash,
+ * agent stalled, agent gone) the kernel or the helper lets the exec through, and the agent
+ * hears about it (`helper_crashed`) so it can raise an alert.
+ *
+ * The agent must not execute programs with `spawnSync`/`execSync` on marked mounts from other
+ * processes' behalf while this is on: its own children are allowed without asking (see
+ * quell-execd.c), but a synchronous call blocks the loop that answers for grandchildren.
+ */
+export class FanotifyExecControl implements ExecControl {
+  private readonly o: Required<Omit<FanotifyExecControlOptions, 'throttle' | 'fsRoot'>>;
+  private readonly fsRoot: string;
+  private readonly throttle: DenialThrottle;
+  private readonly listeners: ((e: ExecControlEvent) => void)[] = [];
+  private state: ExecControlStatus['state'] = 'off';
+  private error: string | null = null;
+  private denied = 0;
+  private enabled = false;
+  private helper: ExecHelper | null = null;
+  private helperStartedAt = 0;
+  private restartTimer: NodeJS.Timeout | null = null;
+  private backoff: number;
+  /** Serialises enable/disable/close so overlapping calls cannot start two helpers. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(opts: FanotifyExecControlOptions = {}) {
+    this.o = {
+      helperPath: opts.helperPath ?? DEFAULT_HELPER_PATH,
+      marks: opts.marks ?? ['/'],
+      trust: opts.trust ?? new PackageTrustPolicy(),
+      answerTimeoutMs: opts.answerTimeoutMs ?? 3000,
+      readyTimeoutMs: opts.readyTimeoutMs ?? 5000,
+      restartBackoffMs: opts.restartBackoffMs ?? { initial: 1000, max: 30_000 },
+      stableAfterMs: opts.stableAfterMs ?? 60_000,
+      logger: opts.logger ?? quiet,
+      now: opts.now ?? Date.now,
+    };
+    const root = opts.fsRoot ?? '/';
+    this.fsRoot = root.length > 1 ? root.replace(/\/+$/, '') : root;
+    this.throttle = new DenialThrottle({ now: this.o.now, ...opts.throttle });
+    this.backoff = this.o.restartBackoffMs.initial;
+  }
+
+  enable(opts: { allowSha256: readonly string[] }): Promise<ExecControlStatus> {
+    return this.serial(async () => {
+      try {
+        await this.o.trust.prepare(opts);
+      } catch (e) {
+        throw new ExecControlError(
+          `cannot load the trust policy: ${e instanceof Error ? e.message : String(e)}`,
+          {
+            cause: e,
+          },
+        );
+      }
+      // Already on (or restarting): the new allow list is all that changes.
+      if (this.enabled) return this.status();
+      this.denied = 0;
+      try {
+        await this.startHelper();
+      } catch (e) {
+        this.state = 'off';
+        this.error = e instanceof Error ? e.message : String(e);
+        throw e;
+      }
+      this.enabled = true;
+      return this.status();
+    });
+  }
+
+  disable(): Promise<ExecControlStatus> {
+    return this.serial(async () => {
+      this.enabled = false;
+      if (this.restartTimer) clearTimeout(this.restartTimer);
+      this.restartTimer = null;
+      const h = this.helper;
+      this.helper = null;
+      await h?.stop();
+      this.state = 'off';
+      this.error = null;
+      this.backoff = this.o.restartBackoffMs.initial;
+      return this.status();
+    });
+  }
+
+  status(): ExecControlStatus {
+    return { state: this.state, helperPid: this.helper?.pid ?? null, error: this.error, denied: this.denied };
+  }
+
+  onEvent(listener: (e: ExecControlEvent) => void): void {
+    this.listeners.push(listener);
+  }
+
+  async close(): Promise<void> {
+    await this.disable();
+    this.listeners.length = 0;
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  private async startHelper(): Promise<void> {
+    this.helper = await ExecHelper.start({
+      helperPath: this.o.helperPath,
+      marks: this.o.marks,
+      answerTimeoutMs: this.o.answerTimeoutMs,
+      readyTimeoutMs: this.o.readyTimeoutMs,
+      onRequest: (r, h) => void this.decide(r, h),
+      onWarning: (line) => this.o.logger.warn('exec helper', { line }),
+      onExit: (h, code, signal, stderr) => this.onHelperExit(h, code, signal, stderr),
+    });
+    this.helperStartedAt = this.o.now();
+    this.state = 'on';
+    this.error = null;
+  }
+
+  /** The path the package database would use, or null when outside `fsRoot`. */
+  private packagePath(path: string): string | null {
+    if (this.fsRoot === '/') return path;
+    if (path === this.fsRoot) return '/';
+    return path.startsWith(`${this.fsRoot}/`) ? path.slice(this.fsRoot.length) : null;
+  }
+
+  private async decide(r: ExecRequest, h: ExecHelper): Promise<void> {
+    let d: TrustDecision;
+    try {
+      d = await this.o.trust.decide({
+        packagePath: this.packagePath(r.path),
+        contentPath: h.contentPath(r),
+        file: r.file,
+      });
+    } catch (e) {
+      // A policy bug must not let arbitrary files run; the deadline would allow it anyway if we never answered.
+      d = {
+        allow: false,
+        reason: 'unreadable',
+        sha256: null,
+        error: e instanceof Error ? e.message : String(e),
+      };
+    }
+    h.answer(r.id, d.allow ? 'allow' : 'deny');
+    this.o.logger.debug('exec decision', { path: r.path, pid: r.pid, ...d });
+    if (d.allow) return;
+    if (d.error)
+      this.o.logger.warn('exec denied: file could not be checked', { path: r.path, error: d.error });
+    this.denied++;
+    if (this.throttle.admit(r.path, d.sha256)) {
+      this.emit({ kind: 'denied', path: r.path, pid: r.pid, sha256: d.sha256, at: this.o.now() });
+    }
+  }
+
+  private onHelperExit(
+    h: ExecHelper,
+    code: number | null,
+    signal: NodeJS.Signals | null,
+    stderr: string,
+  ): void {
+    // Stale helper (replaced already) or a requested stop: not a crash.
+    if (h !== this.helper || !this.enabled) return;
+    this.helper = null;
+    if (this.o.now() - this.helperStartedAt >= this.o.stableAfterMs)
+      this.backoff = this.o.restartBackoffMs.initial;
+    this.fail(
+      `exec helper exited (${signal ?? `code ${code}`})${stderr ? `: ${stderr}` : ''}; executions are allowed until it restarts`,
+    );
+  }
+
+  private fail(error: string): void {
+    this.state = 'failed';
+    this.error = error;
+    this.o.logger.warn('exec restriction is not enforced', { error, restartInMs: this.backoff });
+    this.emit({ kind: 'helper_crashed', error, at: this.o.now() });
+    const delay = this.backoff;
+    this.backoff = Math.min(this.backoff * 2, this.o.restartBackoffMs.max);
+    this.restartTimer = setTimeout(() => void this.restart(), delay);
+  }
+
+  private restart(): Promise<void> {
+    return this.serial(async () => {
+      this.restartTimer = null;
+      if (!this.enabled) return;
+      try {
+        await this.startHelper();
+      } catch (e) {
+        this.fail(`exec helper restart failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    });
+  }
+
+  private emit(e: ExecControlEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(e);
+      } catch (err) {
+        // A broken listener must not stop the others or the decisions.
+        this.o.logger.warn('exec control listener threw', { error: String(err) });
+      }
+    }
+  }
+}
