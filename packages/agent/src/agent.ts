@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import type { AgentState, Inventory, ServerMessage } from '@quell/contracts';
 import type { AgentConfig } from './config/agent-config.js';
 import { DesiredStateController } from './enforcement/desired-state-controller.js';
-import { PortIsolationEnforcer, type IsolationEnforcer } from './enforcement/isolation-enforcer.js';
+import { FirewallIsolationEnforcer } from './enforcement/firewall-isolation.enforcer.js';
+import type { IsolationEnforcer } from './enforcement/isolation-enforcer.js';
 import { resolveManagement } from './enforcement/management-endpoints.js';
 import { StateReporter } from './enforcement/state-reporter.js';
 import { errorMessage, NotEnrolledError } from './errors.js';
@@ -65,7 +66,7 @@ export function createDesiredState(
   const reporter = new StateReporter(opts.now);
   const controller = new DesiredStateController({
     file: new DesiredStateFile(opts.config.stateDir),
-    isolation: opts.ports.isolation ?? new PortIsolationEnforcer(opts.ports.firewall),
+    isolation: opts.ports.isolation ?? new FirewallIsolationEnforcer(opts.ports.firewall),
     execControl: opts.ports.execControl,
     reporter,
     management: () =>

@@ -409,9 +409,9 @@ describe('state actions and desired state', () => {
   });
 
   it('rolls isolation back when the server becomes unreachable', async () => {
-    const { PortIsolationEnforcer } = await import('../src/enforcement/isolation-enforcer.js');
+    const { FirewallIsolationEnforcer } = await import('../src/enforcement/firewall-isolation.enforcer.js');
     const fw = new FakeFirewall();
-    const enforcer = new PortIsolationEnforcer(fw, { probeEveryMs: 20 });
+    const enforcer = new FirewallIsolationEnforcer(fw, { probeEveryMs: 20 });
     const target = {
       spec: { mode: 'full' as const, exclusions: [], allowDns: false, allowDhcp: false },
       management: [],

@@ -5,8 +5,8 @@ import { LOG_LEVELS } from '../log.js';
 /** Where `quell-agent` reads its config unless `--config` says otherwise. */
 export const DEFAULT_CONFIG_PATH = '/etc/quell/agent.json';
 
-const Sha256Hex = Type.String({ pattern: '^[a-f0-9]{64}$' });
-const AbsolutePath = Type.String({ minLength: 1, pattern: '^/' });
+const Sha256Hex = Type.String({ pattern: '^[a-f0-9]{64}$', description: '64 lowercase hex digits' });
+const AbsolutePath = Type.String({ minLength: 1, pattern: '^/', description: 'an absolute path' });
 
 /**
  * The agent's config file, JSON, default `/etc/quell/agent.json` (`--config` overrides).
@@ -128,16 +128,18 @@ const check = TypeCompiler.Compile(AgentConfigFile);
  */
 export function configProblems(raw: unknown): string[] {
   if (check.Check(raw)) return [];
-  const seen = new Set<string>();
+  const byPath = new Map<string, string>();
   for (const e of check.Errors(raw)) {
     const where = e.path || '(root)';
-    const line =
-      e.schema === AgentConfigFile && e.message.includes('property')
-        ? `${where}: unknown or missing key`
-        : `${where}: ${e.message}`;
-    seen.add(line);
+    if (byPath.has(where)) continue;
+    const hint = (e.schema as { description?: string }).description;
+    let msg = e.message;
+    if (msg.startsWith('Unexpected property')) msg = 'unknown key';
+    else if (msg.startsWith('Expected required property')) msg = 'required key is missing';
+    else if (where === '/logLevel') msg = `expected one of ${LOG_LEVELS.join(', ')}`;
+    byPath.set(where, `${where}: ${msg}${hint ? ` (${hint})` : ''}`);
   }
-  return [...seen];
+  return [...byPath.values()];
 }
 
 /** Fills in defaults; `file` must have passed {@link configProblems}. */

@@ -38,16 +38,19 @@ export class DesiredStateController {
   constructor(private readonly deps: DesiredStateControllerDeps) {
     deps.isolation.onObservation((o) => {
       const hash = o.readback.rulesetHash;
-      if (o.error) deps.log.error('re-asserting isolation failed', { error: o.error });
-      else deps.log.warn('isolation drifted and was re-asserted', { rulesetHash: hash });
-      void this.current().then((d) =>
-        deps.reporter.setIsolation({
-          state: o.error ? 'failed' : o.target ? 'on' : 'off',
-          actionId: d.isolation?.actionId ?? null,
-          evidence: hash,
-          error: o.error,
-          ...(d.isolation ? { isolation: d.isolation.spec } : {}),
-        }),
+      if (o.error) deps.log.error('enforcing isolation failed', { error: o.error });
+      else if (o.reasserted)
+        deps.log.warn('isolation was tampered with and has been re-asserted', { rulesetHash: hash });
+      void this.current().then(
+        (d) =>
+          deps.reporter.setIsolation({
+            state: o.error ? 'failed' : o.target ? 'on' : 'off',
+            actionId: d.isolation?.actionId ?? null,
+            evidence: hash,
+            error: o.error,
+            ...(d.isolation ? { isolation: d.isolation.spec } : {}),
+          }),
+        (e: unknown) => deps.log.error('cannot read desired state', { error: errorMessage(e) }),
       );
     });
     deps.execControl?.onEvent((e) => {
@@ -69,8 +72,8 @@ export class DesiredStateController {
 
   /**
    * Re-applies the desired state from disk, without the reachability guard: at start and at
-   * boot the server may be down, and isolation must hold anyway. Never throws; failures land in
-   * the verified state.
+   * boot the server may be down, and isolation must hold anyway. Port failures land in the
+   * verified state; only an unreadable desired-state file throws (StateError).
    */
   reconcile(): Promise<void> {
     return this.serial(async () => {
