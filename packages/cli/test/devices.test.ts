@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -164,7 +165,12 @@ describe('quell devices, device, packages, tokens enroll and yara', () => {
           return {
             status: 'succeeded',
             upload: PACKAGE,
-            result: { blobSha256: '0'.repeat(64), sizeBytes: PACKAGE.length, items: 3, itemErrors: 0 },
+            result: {
+              blobSha256: createHash('sha256').update(PACKAGE).digest('hex'),
+              sizeBytes: PACKAGE.length,
+              items: 3,
+              itemErrors: 0,
+            },
           };
         }
         return {

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Action, ActionRequest, IsolationExclusion } from '@quell/contracts';
-import { EXCLUSION_PROTOCOLS, TRAFFIC_DIRECTIONS, type ActionType } from '@quell/core';
+import { EXCLUSION_PROTOCOLS, TRAFFIC_DIRECTIONS, actionDefinition, type ActionType } from '@quell/core';
 import { clientFor, type Api } from '../api.js';
 import { CliError } from '../errors.js';
 import { intArg } from '../options.js';
@@ -158,7 +158,7 @@ async function runDeviceAction(
   if (outcome.kind !== 'succeeded') return reportUnfinished(outcome);
   if (wantsJson(cmd)) return;
   say(`action ${outcome.action.id} ${type} on ${device}: succeeded`);
-  if (outcome.action.policyStatus !== null) await printVerified(api, outcome.action);
+  if (actionDefinition(type).kind === 'state') await printVerified(api, outcome.action);
   else printResult(outcome.action);
   await after?.(api, outcome.action);
 }
