@@ -49,9 +49,10 @@ const quiet: ExecControlLogger = { debug() {}, warn() {} };
  * agent stalled, agent gone) the kernel or the helper lets the exec through, and the agent
  * hears about it (`helper_crashed`) so it can raise an alert.
  *
- * The agent must not execute programs with `spawnSync`/`execSync` on marked mounts from other
- * processes' behalf while this is on: its own children are allowed without asking (see
- * quell-execd.c), but a synchronous call blocks the loop that answers for grandchildren.
+ * Hazard for the rest of the agent: decisions are made on this event loop. The agent's own
+ * children are allowed without asking (see quell-execd.c), but a `spawnSync`/`execSync` whose
+ * child in turn runs a program on a marked mount blocks the loop that must answer, so that
+ * program waits for the helper's deadline (3 s) and is then allowed. Use async spawns.
  */
 export class FanotifyExecControl implements ExecControl {
   private readonly o: Required<Omit<FanotifyExecControlOptions, 'throttle' | 'fsRoot'>>;
