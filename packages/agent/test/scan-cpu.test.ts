@@ -54,21 +54,27 @@ describe.skipIf(missing.length)('the scan CPU cap', () => {
 
   // Batches of 4: many short yara runs between our hashing. One batch: a single long yara run
   // after all hashing, which only SIGSTOP duty cycling can hold back.
-  it.each([
+  it.for([
     ['many short yara runs', 4],
     ['one long yara run', 1000],
-  ])('holds a scan with cpuLimit 0.25 to about a quarter of a core (%s)', async (_, batch) => {
-    // Uncapped first: proves the workload is CPU-bound well beyond the cap, so the capped
-    // figure means something. (Below 1 core when other work shares the machine.)
-    const free = await measure(root, Infinity, batch);
-    expect(free.share).toBeGreaterThan(0.45);
-    const capped = await measure(root, 0.25, batch);
-    console.info(
-      `batch ${batch}: uncapped ${free.wallMs.toFixed(0)} ms at ${(free.share * 100).toFixed(0)}% of a core; ` +
-        `capped ${capped.wallMs.toFixed(0)} ms at ${(capped.share * 100).toFixed(0)}%`,
-    );
-    expect(capped.report.filesScanned).toBe(16);
-    expect(capped.share).toBeLessThanOrEqual(0.3);
-    expect(capped.share).toBeGreaterThan(0.15);
-  });
+  ] as const)(
+    'holds a scan with cpuLimit 0.25 to about a quarter of a core (%s)',
+    async ([, batch], { skip }) => {
+      // Uncapped first: the workload must take more than the 0.3 asserted below, or the capped
+      // figure proves nothing. A machine so busy that an uncapped scan gets less than that (other
+      // suites hogging both cores) cannot tell; say so rather than pass vacuously.
+      const free = await measure(root, Infinity, batch);
+      if (free.share <= 0.35) {
+        skip(`machine too busy: an uncapped scan got only ${(free.share * 100).toFixed(0)}% of a core`);
+      }
+      const capped = await measure(root, 0.25, batch);
+      console.info(
+        `batch ${batch}: uncapped ${free.wallMs.toFixed(0)} ms at ${(free.share * 100).toFixed(0)}% of a core; ` +
+          `capped ${capped.wallMs.toFixed(0)} ms at ${(capped.share * 100).toFixed(0)}%`,
+      );
+      expect(capped.report.filesScanned).toBe(16);
+      expect(capped.share).toBeLessThanOrEqual(0.3);
+      expect(capped.share).toBeGreaterThan(0.15);
+    },
+  );
 });
