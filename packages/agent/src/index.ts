@@ -96,3 +96,5 @@ export { FileScanner } from './scan/index.js';
 export type { FileScannerOptions } from './scan/index.js';
 export { InvestigationCollector } from './collect/index.js';
 export type { InvestigationCollectorOptions } from './collect/index.js';
+export { FanotifyExecControl, PackageTrustPolicy, DEFAULT_HELPER_PATH } from './exec-control/index.js';
+export type { FanotifyExecControlOptions, PackageTrustPolicyOptions } from './exec-control/index.js';

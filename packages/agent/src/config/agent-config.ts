@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { DEFAULT_HELPER_PATH } from '../exec-control/index.js';
 import { LOG_LEVELS } from '../log.js';
 
 /** Where `quell-agent` reads its config unless `--config` says otherwise. */
@@ -26,7 +27,7 @@ const AbsolutePath = Type.String({ minLength: 1, pattern: '^/', description: 'an
  * | `nft.table` | name of Quell's `inet` table | `quell` |
  * | `nft.commandPrefix` | argv prefix before `nft` (tests: `ip netns exec …`) | none |
  * | `execControl.enabled` | restrict app execution is available here | `true` |
- * | `execControl.helperPath` | the fanotify helper binary | `/usr/lib/quell-agent/quell-exec-helper` |
+ * | `execControl.helperPath` | the fanotify helper binary | the package's `native/build/quell-execd` |
  * | `execControl.marks` | mounts the helper marks | `["/"]` |
  * | `scan.cpuLimit` | fraction of one core a scan may use | `0.5` |
  * | `scan.clamdSocket` | clamd's unix socket | `/run/clamav/clamd.ctl` |
@@ -112,7 +113,7 @@ export const CONFIG_DEFAULTS = {
   fsRoot: '/',
   logLevel: 'info',
   nftTable: 'quell',
-  helperPath: '/usr/lib/quell-agent/quell-exec-helper',
+  helperPath: DEFAULT_HELPER_PATH,
   marks: ['/'],
   cpuLimit: 0.5,
   clamdSocket: '/run/clamav/clamd.ctl',

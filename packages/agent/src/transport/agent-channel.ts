@@ -295,7 +295,17 @@ export class AgentChannel {
       return;
     }
     if (this.stopped) return;
-    this.opts.log.warn('disconnected from the server', { code, reason });
+    if (code === CLOSE_CODES.replaced) {
+      // Another process holds this device's identity (a cloned VM, a second agent): retrying
+      // at once would make the two evict each other in a tight loop.
+      this.attempt = Math.max(this.attempt, 5);
+      this.opts.log.error(
+        'another connection with this device identity replaced this one; is the agent running twice or was the machine cloned?',
+        { reason },
+      );
+    } else {
+      this.opts.log.warn('disconnected from the server', { code, reason });
+    }
     this.scheduleReconnect();
   }
 
