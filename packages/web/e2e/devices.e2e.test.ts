@@ -173,7 +173,7 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('devices in the console', () 
     await p.getByTestId('exclusion-remote').fill('10.20.0.0/16');
     await p.getByTestId('exclusion-port').fill('443');
     await p.getByTestId('exclusions-invalid').waitFor({ state: 'hidden' });
-    await p.getByText('Allow DNS (port 53)').click();
+    await p.getByTestId('isolate-allow-dns').check();
     await p.getByTestId('device-action-comment').fill('e2e: contain the web server');
     await p.getByTestId('isolate-confirm').click();
     await p.getByTestId('isolate-confirm').waitFor({ state: 'hidden' });
