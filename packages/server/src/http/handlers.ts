@@ -1,12 +1,9 @@
 import type { AlertInput } from '@quell/contracts';
-import { ACTION_CATALOG, NotSupportedError, type ExecutorKind } from '@quell/core';
+import { ACTION_CATALOG, type ExecutorKind } from '@quell/core';
 import type { Services } from '../services/services.js';
 import { ocsfToAlert } from '../services/ocsf.mapper.js';
 import { ACTION_CSV_COLUMNS, actionCsvRow } from './csv.js';
 import { who, type Handlers } from './handler-types.js';
-
-const notYet = (): Promise<never> =>
-  Promise.reject(new NotSupportedError('Agents are not available in this build yet.', {}));
 
 export const SESSION_COOKIE = 'quell_session';
 const EXPORT_MAX_ROWS = 100_000;
@@ -134,14 +131,23 @@ export function createHandlers(s: Services, o: HandlerOptions): Handlers {
     listDevices: async (c) => ({ items: await s.devices.list(who(c).principal, c.query) }),
     getDevice: (c) => s.devices.get(who(c).principal, c.params.id),
     revokeDevice: (c) => s.devices.revoke(who(c).principal, c.params.id, c.body.comment),
-    // Placeholders until the agent gateway lands (issue 3, in progress on main).
-    listEnrollmentTokens: notYet,
-    createEnrollmentToken: notYet,
-    revokeEnrollmentToken: notYet,
-    downloadActionPackage: notYet,
-    listYaraRules: notYet,
-    createYaraRule: notYet,
-    deleteYaraRule: notYet,
+    listEnrollmentTokens: async () => ({ items: await s.enrollment.listTokens() }),
+    createEnrollmentToken: (c) => s.enrollment.createToken(who(c).principal, c.body),
+    revokeEnrollmentToken: (c) => s.enrollment.revokeToken(who(c).principal, c.params.id),
+    downloadActionPackage: async (c) => {
+      const p = await s.packages.open(who(c).principal, c.params.id);
+      void c.reply
+        .type('application/zip')
+        .header('content-length', p.size)
+        .header('content-disposition', `attachment; filename="${p.filename}"`);
+      return p.stream;
+    },
+    listYaraRules: async () => ({ items: await s.yara.list() }),
+    createYaraRule: (c) => s.yara.create(who(c).principal, c.body),
+    deleteYaraRule: async (c) => {
+      await s.yara.remove(who(c).principal, c.params.id);
+      return { ok: true as const };
+    },
 
     listUsers: async () => ({ items: await s.access.users() }),
     createUser: (c) => s.access.createUser(who(c).principal, c.body),

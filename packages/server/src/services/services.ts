@@ -1,4 +1,9 @@
 import { NotifierRegistry, WebhookNotifier } from '@quell/connectors';
+import { EnrollmentService } from '../agents/enrollment/enrollment.service.js';
+import { AgentKeyring, agentHostNames } from '../agents/keys/agent-keys.js';
+import { ActionPackages } from '../blobs/action-package.js';
+import type { BlobStore } from '../blobs/blob-store.js';
+import { FileBlobStore } from '../blobs/file-blob-store.js';
 import { Dispatcher } from '../engine/dispatcher.js';
 import { ExecutorRegistry } from '../engine/executor.js';
 import { WebhookExecutor } from '../engine/webhook.executor.js';
@@ -11,12 +16,21 @@ import { IncidentService } from './incident.service.js';
 import { IngestService } from './ingest.service.js';
 import { ParamValidator } from './param-validator.js';
 import { SettingsService } from './settings.service.js';
+import { YaracCompiler, type YaraCompiler } from './yara-compiler.js';
+import { YaraService } from './yara.service.js';
 
 export interface Services {
   ctx: ServiceContext;
   settings: SettingsService;
   deviceGroups: DeviceGroupService;
   devices: DeviceService;
+  /** Enrollment tokens and agent enrollment. */
+  enrollment: EnrollmentService;
+  /** The agent listener's TLS pair and the command-signing key, loaded on first use. */
+  agentKeys: AgentKeyring;
+  yara: YaraService;
+  blobs: BlobStore;
+  packages: ActionPackages;
   ingest: IngestService;
   incidents: IncidentService;
   actions: ActionService;
@@ -32,8 +46,21 @@ export interface ServiceOptions {
   env?: NodeJS.ProcessEnv;
   maxAttempts?: number;
   retryBaseMs?: number;
-  /** Agent heartbeat and offline limit (config QUELL_AGENT_HEARTBEAT_MS / _OFFLINE_AFTER_MS). */
-  agent?: { heartbeatMs?: number; offlineAfterMs?: number };
+  /** Agent settings from the config (QUELL_AGENT_*); defaults as documented there. */
+  agent?: {
+    heartbeatMs?: number;
+    offlineAfterMs?: number;
+    /** The public agent listener URL, printed with tokens. */
+    url?: string;
+    tlsCertFile?: string | null;
+    tlsKeyFile?: string | null;
+    /** Names for a self-signed listener certificate; default from the listener host and URL. */
+    hostNames?: readonly string[];
+  };
+  /** Where blobs are stored: `<dataDir>/blobs` in a server; a fresh temp directory when unset (tests). */
+  blobDir?: string;
+  /** Compiles YARA rules before they are saved; default `yarac` from PATH. */
+  yaraCompiler?: YaraCompiler;
 }
 
 /** Wires the services together; no I/O happens until they are called. */
@@ -44,6 +71,21 @@ export function createServices(ctx: ServiceContext, opts: ServiceOptions = {}): 
     ...(opts.agent?.offlineAfterMs !== undefined && { offlineAfterMs: opts.agent.offlineAfterMs }),
   });
   const incidents = new IncidentService(ctx);
+  const a = opts.agent ?? {};
+  const agentKeys = new AgentKeyring(
+    ctx.store,
+    {
+      tlsCertFile: a.tlsCertFile ?? null,
+      tlsKeyFile: a.tlsKeyFile ?? null,
+      hostNames: a.hostNames ?? agentHostNames('127.0.0.1', a.url ?? null),
+    },
+    () => ctx.clock.now(),
+  );
+  const enrollment = new EnrollmentService(ctx, deviceGroups, agentKeys, {
+    ...(a.heartbeatMs !== undefined && { heartbeatMs: a.heartbeatMs }),
+    ...(a.url !== undefined && { agentUrl: a.url }),
+  });
+  const blobs = new FileBlobStore(opts.blobDir ?? null, ctx.store, ctx.clock);
   const ingest = new IngestService(ctx, settings, deviceGroups);
   const actions = new ActionService(ctx, settings, deviceGroups, incidents, new ParamValidator());
   const access = new AccessService(ctx, deviceGroups, opts.sessionHours ?? 12);
@@ -62,6 +104,11 @@ export function createServices(ctx: ServiceContext, opts: ServiceOptions = {}): 
     settings,
     deviceGroups,
     devices,
+    enrollment,
+    agentKeys,
+    yara: new YaraService(ctx, opts.yaraCompiler ?? new YaracCompiler()),
+    blobs,
+    packages: new ActionPackages(ctx, blobs),
     ingest,
     incidents,
     actions,
