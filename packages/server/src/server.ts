@@ -4,7 +4,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import pino from 'pino';
 import { createStore, type DatabaseConfig } from '@quell/store';
-import type { ServerConfig } from './config.js';
+import { agentUrlOf, type ServerConfig } from './config.js';
+import { AgentListener } from './agents/gateway/agent-listener.js';
+import { attachAgentGateway } from './agents/gateway/agent-support.js';
+import { blobUploadSink } from './agents/gateway/blob-upload-sink.js';
+import { attachExpiryNotifier } from './engine/expiry-notifier.js';
 import { buildApp } from './http/app.js';
 import { createIds, systemClock, type Clock } from './ports.js';
 import { createServices, type Services } from './services/services.js';
@@ -15,6 +19,8 @@ export const VERSION: string = (createRequire(import.meta.url)('../package.json'
 
 export interface RunningServer {
   url: string;
+  /** The agent listener's https URL; null when QUELL_AGENT_DISABLED. */
+  agentUrl: string | null;
   services: Services;
   close(): Promise<void>;
   /** Set on the first start of an empty instance: print it once. */
@@ -51,10 +57,24 @@ export async function startServer(
   });
   const store = await createStore(databaseConfig(config));
   const clock = opts.clock ?? systemClock;
+  const instanceId = `srv-${randomBytes(4).toString('hex')}`;
   const services = createServices(
     { store, clock, ids: createIds(clock), log },
-    { sessionHours: config.sessionHours, instanceId: `srv-${randomBytes(4).toString('hex')}` },
+    {
+      sessionHours: config.sessionHours,
+      instanceId,
+      blobDir: join(config.dataDir, 'blobs'),
+      agent: {
+        heartbeatMs: config.agent.heartbeatMs,
+        offlineAfterMs: config.agent.offlineAfterMs,
+        ...(config.agent.url !== null && { url: config.agent.url }),
+        tlsCertFile: config.agent.tlsCertFile,
+        tlsKeyFile: config.agent.tlsKeyFile,
+      },
+    },
   );
+  attachExpiryNotifier(services, process.env, log);
+  let agents: AgentListener | null = null;
   try {
     await services.deviceGroups.ensureDefaults();
     const app = await buildApp({
@@ -70,19 +90,42 @@ export async function startServer(
     // password nobody saw.
     const firstAdmin = await services.access.bootstrapAdmin(config.adminEmail, config.adminPassword);
     if (opts.demo) await seedDemo(services);
+    let agentUrl: string | null = null;
+    if (!config.agent.disabled) {
+      const keys = await services.agentKeys.get();
+      const gateway = attachAgentGateway(services, {
+        instanceId,
+        heartbeatMs: config.agent.heartbeatMs,
+        keys,
+        uploads: blobUploadSink(services.blobs),
+      });
+      agents = new AgentListener(gateway, services.enrollment, clock, log, {
+        host: config.agent.host,
+        port: config.agent.port,
+        keys,
+      });
+      const port = await agents.listen();
+      gateway.start();
+      agentUrl = agentUrlOf(config.agent, port);
+      // Tokens printed from now on name the port actually bound (a configured 0 picks one).
+      services.enrollment.agentUrl = agentUrl;
+    }
     services.dispatcher.start(config.dispatchIntervalMs);
     const url = address.replace('[::1]', 'localhost').replace('0.0.0.0', '127.0.0.1');
     return {
       url,
+      agentUrl,
       services,
       firstAdmin,
       async close() {
         await services.dispatcher.stop();
+        await agents?.close();
         await app.close();
         await store.close();
       },
     };
   } catch (e) {
+    await agents?.close().catch(() => undefined);
     await store.close();
     throw e;
   }

@@ -3,10 +3,12 @@ import { actionDefinition, type ExecutorKind } from '@quell/core';
 import { toAction, type ActionRow, type Tx } from '@quell/store';
 import type { ActionService } from '../services/action.service.js';
 import type { ServiceContext } from '../services/context.js';
-import { TransientExecutorError, type ExecutorRegistry } from './executor.js';
+import { TargetUnavailableError, TransientExecutorError, type ExecutorRegistry } from './executor.js';
 
 const SYSTEM = 'Quell';
 const BATCH = 50;
+/** How often an action whose target is unreachable is looked at again (the target's return wakes it sooner). */
+const UNAVAILABLE_RECHECK_MS = 60_000;
 
 export interface DispatcherOptions {
   /** Attempts before a transient failure becomes final. Default 3. */
@@ -29,6 +31,11 @@ export class Dispatcher {
   private readonly inflight = new Map<string, AbortController>();
   private readonly maxAttempts: number;
   private readonly retryBaseMs: number;
+  /**
+   * Called after queued actions expired (committed), so people hear of it: ARCHITECTURE §4 says
+   * expiry is a visible status *and* a notification, never silence.
+   */
+  onExpired: (rows: readonly ActionRow[]) => void = () => {};
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -109,17 +116,22 @@ export class Dispatcher {
 
   private async expireQueued(): Promise<void> {
     const now = this.ctx.clock.now();
-    await this.ctx.store.transaction(async (trx) => {
+    const expired = await this.ctx.store.transaction(async (trx) => {
+      const out: ActionRow[] = [];
       for (const row of await this.ctx.store.actions.queuedExpired(trx, now, 500)) {
-        await this.actions.transition(
-          trx,
-          row,
-          'expired',
-          SYSTEM,
-          row.error ? `expired: ${row.error}` : 'no executor took it before its TTL',
+        out.push(
+          await this.actions.transition(
+            trx,
+            row,
+            'expired',
+            SYSTEM,
+            row.error ? `expired: ${row.error}` : 'no executor took it before its TTL',
+          ),
         );
       }
+      return out;
     });
+    if (expired.length) this.onExpired(expired);
   }
 
   private async failOverdue(): Promise<void> {
@@ -144,13 +156,16 @@ export class Dispatcher {
       for (const row of await this.ctx.store.actions.dueForDispatch(trx, now, BATCH)) {
         const def = actionDefinition(row.type);
         const executor = this.registry.resolve(row.type, def.executors as readonly ExecutorKind[]);
-        if (!executor) {
-          const why = `no ${def.executors.join('/')} executor for ${def.id} is installed; it waits until one is or until it expires`;
-          if (row.error !== why)
-            await this.ctx.store.actions.update(trx, row.id, row.version, {
-              error: why,
-              next_attempt_at: now + 60_000,
-            });
+        const why = executor
+          ? (executor.unavailable?.(toAction(row)) ?? null)
+          : `no ${def.executors.join('/')} executor for ${def.id} is installed; it waits until one is or until it expires`;
+        if (!executor || why !== null) {
+          // Waiting spends no attempt; the next look is pushed out so waiting actions cost nothing
+          // per tick.
+          await this.ctx.store.actions.update(trx, row.id, row.version, {
+            error: why,
+            next_attempt_at: now + UNAVAILABLE_RECHECK_MS,
+          });
           continue;
         }
         out.push(
@@ -179,6 +194,15 @@ export class Dispatcher {
     const timer = setTimeout(() => controller.abort(), def.timeoutMs);
     try {
       const result = await executor.execute(toAction(row), controller.signal);
+      if (executor.completion === 'deferred') {
+        // Accepted, not finished: the result arrives later through whoever receives it. It may
+        // even have arrived already, in which case the action is no longer dispatched.
+        await this.finish(row.id, async (trx, current) => {
+          if (current.status === 'dispatched')
+            await this.actions.transition(trx, current, 'running', executor.name, 'target accepted it');
+        });
+        return;
+      }
       await this.finish(row.id, async (trx, current) => {
         await this.actions.transition(trx, current, 'succeeded', executor.name, 'executor reported success', {
           result,
@@ -186,6 +210,10 @@ export class Dispatcher {
         });
       });
     } catch (e) {
+      if (e instanceof TargetUnavailableError) {
+        await this.finish(row.id, (trx, current) => this.requeueUnavailable(trx, current, e.message));
+        return;
+      }
       const transient = e instanceof TransientExecutorError || controller.signal.aborted;
       const message = e instanceof Error ? e.message : String(e);
       this.log.warn({ actionId: row.id, err: message, transient }, 'action execution failed');
@@ -202,6 +230,17 @@ export class Dispatcher {
       const current = await this.ctx.store.actions.get(trx, id);
       if (!current || (current.status !== 'dispatched' && current.status !== 'running')) return;
       await apply(trx, current);
+    });
+  }
+
+  /** Back to the queue with the attempt given back: the target was away, nothing was tried. */
+  private async requeueUnavailable(trx: Tx, row: ActionRow, message: string): Promise<void> {
+    await this.actions.transition(trx, row, 'queued', SYSTEM, message, {
+      error: message,
+      attempts: Math.max(0, row.attempts - 1),
+      nextAttemptAt: this.ctx.clock.now() + UNAVAILABLE_RECHECK_MS,
+      claimedBy: null,
+      claimedUntil: null,
     });
   }
 

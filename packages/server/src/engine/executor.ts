@@ -9,11 +9,39 @@ export class TransientExecutorError extends Error {
   }
 }
 
+/**
+ * The target cannot be reached now (an agent that is offline). The dispatcher puts the action back
+ * in the queue without spending an attempt; it runs when the target returns or expires at its TTL.
+ */
+export class TargetUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TargetUnavailableError';
+  }
+}
+
+/**
+ * How an executor's result arrives.
+ * - `sync`: `execute()` resolves with the result (webhooks, connectors).
+ * - `deferred`: `execute()` resolves once the target has *accepted* the work (an agent's ack); the
+ *   dispatcher marks the action `running` and does not wait. Whoever receives the result later
+ *   (the agent gateway) applies it, so a result outlives a server restart.
+ */
+export type ExecutorCompletion = 'sync' | 'deferred';
+
 /** Carries actions of some types out. Results must match the catalog entry's result schema. */
 export interface Executor {
   readonly kind: ExecutorKind;
   readonly name: string;
+  /** Default `sync`. */
+  readonly completion?: ExecutorCompletion;
   supports(type: string): boolean;
+  /**
+   * Why `action` cannot start now, or null when it can. Called inside the dispatcher's claiming
+   * transaction, so it must answer from memory (no I/O). An answer leaves the action queued
+   * without spending an attempt; the text becomes the action's `error` so people see why.
+   */
+  unavailable?(action: Action): string | null;
   execute(action: Action, signal: AbortSignal): Promise<Record<string, unknown>>;
 }
 

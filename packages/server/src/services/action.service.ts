@@ -45,6 +45,11 @@ export interface TransitionExtra {
 export class ActionService {
   /** Called after anything is queued, so the dispatcher picks it up at once. */
   onQueued: () => void = () => {};
+  /**
+   * Called after an action that an executor already held (dispatched or running) was cancelled,
+   * once committed, so the executor can stop it (the agent gateway sends `cancel`).
+   */
+  onCancelled: (row: ActionRow) => void = () => {};
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -295,7 +300,7 @@ export class ActionService {
   /** Cancels an action that has not finished. The requester or a responder may cancel. */
   async cancel(principal: Principal, id: string, comment?: string): Promise<Action> {
     const actor = actorName(principal);
-    await this.ctx.store.transaction(async (trx) => {
+    const held = await this.ctx.store.transaction(async (trx) => {
       const row = await this.mustGet(trx, id);
       if (row.requested_by_id !== principal.id && !roleHas(principal.role, 'actions:decide')) {
         throw new NotAllowedError('Only the requester or a responder may cancel this action.', { id });
@@ -309,10 +314,13 @@ export class ActionService {
           { status: row.status },
         );
       }
-      await this.transition(trx, row, 'cancelled', actor, comment ?? 'cancelled', {
+      const cancelled = await this.transition(trx, row, 'cancelled', actor, comment ?? 'cancelled', {
         decisionComment: comment ?? row.decision_comment,
+        claimedUntil: null,
       });
+      return row.status === 'dispatched' || row.status === 'running' ? cancelled : null;
     });
+    if (held) this.onCancelled(held);
     return this.get(id);
   }
 

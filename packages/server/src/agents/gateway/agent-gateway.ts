@@ -1,0 +1,401 @@
+import { createPublicKey, verify } from 'node:crypto';
+import type WebSocket from 'ws';
+import {
+  AGENT_PROTOCOL_VERSION,
+  CLOSE_CODES,
+  helloSigningText,
+  type AckMessage,
+  type Action,
+  type AgentMessage,
+  type HelloMessage,
+} from '@quell/contracts';
+import { TargetUnavailableError, TransientExecutorError } from '../../engine/executor.js';
+import { AGENT_ACTION_TYPES, type AgentAcceptance, type AgentChannel } from '../../engine/agent.executor.js';
+import type { ServiceContext } from '../../services/context.js';
+import { AgentConnection, type ConnectionHandler } from './agent-connection.js';
+import type { AgentResults } from './agent-results.js';
+import type { CommandFactory } from './command-factory.js';
+import type { UploadSink } from './gateway-ports.js';
+import type { PresenceWriter } from './presence-writer.js';
+import type { ProgressWriter } from './progress-writer.js';
+import { UploadStreams } from './upload-streams.js';
+
+const AGENT_TYPES: ReadonlySet<string> = new Set(AGENT_ACTION_TYPES);
+
+/** Options of the gateway; the defaults suit production. */
+export interface AgentGatewayOptions {
+  /** This server instance, recorded as the holder of each connected device. */
+  instanceId: string;
+  /** Told to agents in `welcome`. Default 15 000 ms. */
+  heartbeatMs?: number;
+  /** How long a new socket has to say hello. Default 10 000 ms. */
+  helloTimeoutMs?: number;
+  /** How long to wait for an ack before the attempt counts as failed (and is retried). Default 30 000 ms. */
+  ackTimeoutMs?: number;
+  /** Ping sweep period; a socket silent for two sweeps is dropped. Default 30 000 ms. */
+  livenessMs?: number;
+  /** How often revocations by other instances are looked for. Default 3000 ms. */
+  revocationPollMs?: number;
+  /** Largest upload an agent may send. Default 1 GiB. */
+  maxUploadBytes?: number;
+}
+
+/** Collaborators; the gateway creates none of them. */
+export interface AgentGatewayDeps {
+  ctx: ServiceContext;
+  results: AgentResults;
+  commands: CommandFactory;
+  presence: PresenceWriter;
+  progress: ProgressWriter;
+  uploads: UploadSink;
+  /** Wakes the dispatcher when a device returns with queued actions. */
+  wakeDispatcher: () => void;
+}
+
+interface AckWaiter {
+  deviceId: string;
+  resolve: (a: AgentAcceptance) => void;
+  reject: (e: Error) => void;
+}
+
+/**
+ * Holds the agents' sockets (ARCHITECTURE §4): verifies each hello against the enrolled key,
+ * keeps one connection per device, records presence and reported state, delivers signed
+ * commands and hands acks, progress, results and uploads to the code that applies them.
+ */
+export class AgentGateway implements AgentChannel {
+  private readonly all = new Set<AgentConnection>();
+  private readonly byDevice = new Map<string, AgentConnection>();
+  private readonly byHostname = new Map<string, string>();
+  private readonly waiters = new Map<string, AckWaiter>();
+  private readonly streams = new WeakMap<AgentConnection, UploadStreams>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly o: Required<AgentGatewayOptions>;
+  private revocationsSince: number;
+
+  constructor(
+    private readonly deps: AgentGatewayDeps,
+    opts: AgentGatewayOptions,
+  ) {
+    this.o = {
+      heartbeatMs: 15_000,
+      helloTimeoutMs: 10_000,
+      ackTimeoutMs: 30_000,
+      livenessMs: 30_000,
+      revocationPollMs: 3000,
+      maxUploadBytes: 1024 ** 3,
+      ...opts,
+    };
+    this.revocationsSince = deps.ctx.clock.now();
+  }
+
+  start(): void {
+    this.deps.presence.start();
+    const every = (ms: number, fn: () => void) => {
+      const t = setInterval(fn, ms);
+      t.unref();
+      this.timers.push(t);
+    };
+    every(this.o.livenessMs, () => {
+      for (const c of this.all) c.sweep();
+    });
+    every(this.o.revocationPollMs, () => void this.pollRevocations());
+  }
+
+  /** Closes every socket (with `shuttingDown` so agents come back) and writes pending presence. */
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    this.timers.length = 0;
+    for (const c of this.all) c.close(CLOSE_CODES.shuttingDown, 'server shutting down');
+    this.deps.progress.stop();
+    await this.deps.presence.stop();
+  }
+
+  /** Takes a freshly upgraded socket. */
+  accept(ws: WebSocket, remote: string): void {
+    const conn = new AgentConnection(
+      ws,
+      this.handler,
+      remote,
+      this.deps.ctx.log,
+      this.deps.ctx.clock.now(),
+      this.o.helloTimeoutMs,
+    );
+    this.all.add(conn);
+  }
+
+  /** Devices with a live, authenticated connection here. */
+  get connectedCount(): number {
+    return this.byDevice.size;
+  }
+
+  isConnected(deviceRef: string): boolean {
+    return this.connectionFor(deviceRef) !== null;
+  }
+
+  /** Closes a revoked device's socket at once; its next hello is refused by the revoked check. */
+  revoked(deviceId: string): void {
+    this.byDevice.get(deviceId)?.close(CLOSE_CODES.revoked, 'this agent was revoked');
+  }
+
+  async deliver(action: Action, signal: AbortSignal): Promise<AgentAcceptance> {
+    const conn = this.connectionFor(action.target.id);
+    if (!conn?.deviceId) throw new TargetUnavailableError(`device ${action.target.id} is not connected`);
+    const deviceId = conn.deviceId;
+    const msg = await this.deps.commands.build(
+      { id: action.id, type: action.type, params: action.params, expiresAt: Date.parse(action.expiresAt) },
+      deviceId,
+    );
+    return new Promise<AgentAcceptance>((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        if (this.waiters.get(action.id)?.deviceId === deviceId) this.waiters.delete(action.id);
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(
+          new TransientExecutorError(`no ack from ${action.target.id} within ${this.o.ackTimeoutMs} ms`),
+        );
+      }, this.o.ackTimeoutMs);
+      const onAbort = () => {
+        done();
+        reject(new TransientExecutorError('delivery aborted'));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.waiters.set(action.id, {
+        deviceId,
+        resolve: (a) => {
+          done();
+          resolve(a);
+        },
+        reject: (e) => {
+          done();
+          reject(e);
+        },
+      });
+      if (!conn.send(msg)) {
+        this.waiters
+          .get(action.id)
+          ?.reject(new TargetUnavailableError(`device ${action.target.id} went offline`));
+      }
+    });
+  }
+
+  /** Tells the device's agent to stop an action (it answers with a `cancelled` result). */
+  cancel(deviceRef: string, actionId: string): boolean {
+    return this.connectionFor(deviceRef)?.send({ type: 'cancel', actionId }) ?? false;
+  }
+
+  private connectionFor(deviceRef: string): AgentConnection | null {
+    const id = this.byDevice.has(deviceRef) ? deviceRef : this.byHostname.get(deviceRef.toLowerCase());
+    return (id && this.byDevice.get(id)) || null;
+  }
+
+  private readonly handler: ConnectionHandler = {
+    hello: (conn, msg) => this.hello(conn, msg),
+    message: (conn, msg) => this.message(conn, msg),
+    closed: (conn) => this.closed(conn),
+  };
+
+  private async hello(conn: AgentConnection, msg: HelloMessage): Promise<void> {
+    const { ctx } = this.deps;
+    const log = ctx.log.child({ deviceId: msg.deviceId, remote: conn.remote });
+    if (msg.protocol !== AGENT_PROTOCOL_VERSION) {
+      log.warn({ protocol: msg.protocol }, 'agent speaks another protocol version');
+      return conn.close(CLOSE_CODES.badHello, `protocol ${AGENT_PROTOCOL_VERSION} expected`);
+    }
+    const device = await ctx.store.agents.byId(ctx.store.db, msg.deviceId);
+    if (!device?.public_key) {
+      log.warn('hello from an unknown device');
+      return conn.close(CLOSE_CODES.unknownDevice, 'unknown device; enroll again');
+    }
+    if (device.revoked_at !== null) {
+      log.info('hello from a revoked device refused');
+      return conn.close(CLOSE_CODES.revoked, 'this agent was revoked');
+    }
+    if (!verifyHello(device.public_key, msg, conn.nonce)) {
+      log.warn('hello signature does not verify');
+      return conn.close(CLOSE_CODES.badHello, 'signature does not verify');
+    }
+    const previous = this.byDevice.get(device.id);
+    if (previous && previous !== conn) {
+      this.unregister(previous);
+      previous.close(CLOSE_CODES.replaced, 'a newer connection of this device replaced this one');
+    }
+    conn.authenticate(device.id, device.hostname);
+    this.byDevice.set(device.id, conn);
+    this.byHostname.set(device.hostname, device.id);
+    this.streams.set(
+      conn,
+      new UploadStreams(
+        { deviceId: device.id, hostname: device.hostname },
+        ctx.store,
+        this.deps.uploads,
+        this.o.maxUploadBytes,
+        log,
+        (ack) => conn.send(ack),
+      ),
+    );
+
+    const now = ctx.clock.now();
+    const inv = msg.inventory;
+    conn.lastStateJson = JSON.stringify(msg.state);
+    const { queued, active } = await ctx.store.transaction(async (trx) => {
+      await ctx.store.agents.setAgentState(trx, device.id, conn.lastStateJson ?? 'null', now, {
+        os: inv.os,
+        os_version: inv.osVersion,
+        kernel: inv.kernel,
+        agent_version: inv.agentVersion,
+        machine_id: inv.machineId ?? null,
+        addresses: JSON.stringify(inv.addresses),
+        capabilities: JSON.stringify(inv.capabilities),
+      });
+      await ctx.store.agents.setConnected(trx, device.id, this.o.instanceId, now);
+      return {
+        queued: await ctx.store.actions.wakeQueuedForDevice(trx, device, now),
+        active: await ctx.store.actions.activeForDevice(trx, device),
+      };
+    });
+    conn.send({ type: 'welcome', deviceId: device.id, heartbeatMs: this.o.heartbeatMs, serverTime: now });
+    log.info({ queued: queued.length, active: active.length }, 'agent connected');
+
+    // Commands this server handed out that the agent does not say it is running: it may have
+    // missed them (a restart on either side). It dedupes by action id and answers a repeat with
+    // `duplicate` and its stored result, so each still takes effect once.
+    const running = new Set(msg.running);
+    for (const row of active) {
+      if (!AGENT_TYPES.has(row.type) || running.has(row.id) || this.waiters.has(row.id)) continue;
+      const cmd = await this.deps.commands.build(
+        {
+          id: row.id,
+          type: row.type,
+          params: JSON.parse(row.params) as Record<string, unknown>,
+          expiresAt: row.expires_at,
+        },
+        device.id,
+      );
+      conn.send(cmd);
+    }
+    if (queued.length) this.deps.wakeDispatcher();
+  }
+
+  private async message(conn: AgentConnection, msg: Exclude<AgentMessage, HelloMessage>): Promise<void> {
+    const who = { deviceId: conn.deviceId ?? '', hostname: conn.hostname ?? '' };
+    const { ctx } = this.deps;
+    switch (msg.type) {
+      case 'heartbeat':
+      case 'state': {
+        this.deps.presence.touch(who.deviceId);
+        const json = JSON.stringify(msg.state);
+        // Heartbeats repeat the state; only a change is written (and a `state` message is one).
+        if (json === conn.lastStateJson) return;
+        conn.lastStateJson = json;
+        await ctx.store.transaction((trx) =>
+          ctx.store.agents.setAgentState(trx, who.deviceId, json, ctx.clock.now()),
+        );
+        return;
+      }
+      case 'ack':
+        return this.acked(conn, who, msg);
+      case 'progress':
+        return this.deps.progress.report(who, msg);
+      case 'result': {
+        this.deps.progress.forget(msg.actionId);
+        const ok = await this.deps.results.result(who, msg);
+        if (ok) conn.send({ type: 'result_ack', actionId: msg.actionId });
+        else
+          ctx.log.warn({ ...who, actionId: msg.actionId }, 'result for an action that is not this device’s');
+        return;
+      }
+      case 'stream_open':
+        return this.streams.get(conn)?.opened(msg);
+      case 'stream_data':
+        return this.streams.get(conn)?.data(msg);
+      case 'stream_close':
+        return this.streams.get(conn)?.closed(msg);
+      case 'stream_ack':
+        // The server opens no streams towards agents yet.
+        return;
+    }
+  }
+
+  private async acked(
+    conn: AgentConnection,
+    who: { deviceId: string; hostname: string },
+    ack: AckMessage,
+  ): Promise<void> {
+    const mine = await this.deps.results.acked(who, ack);
+    const waiter = this.waiters.get(ack.actionId);
+    if (!mine || waiter?.deviceId !== conn.deviceId) return;
+    if (ack.status === 'refused') waiter.reject(new AgentRefusedError(ack.reason ?? 'no reason given'));
+    else waiter.resolve(ack.status);
+  }
+
+  private closed(conn: AgentConnection): void {
+    this.all.delete(conn);
+    void this.streams.get(conn)?.abortAll();
+    if (!conn.deviceId || this.byDevice.get(conn.deviceId) !== conn) return;
+    this.unregister(conn);
+    const deviceId = conn.deviceId;
+    for (const [actionId, w] of this.waiters)
+      if (w.deviceId === deviceId)
+        w.reject(
+          new TargetUnavailableError(
+            `device ${conn.hostname ?? deviceId} disconnected before acknowledging ${actionId}`,
+          ),
+        );
+    const { ctx } = this.deps;
+    void ctx.store
+      .transaction((trx) => ctx.store.agents.setConnected(trx, deviceId, null, null, this.o.instanceId))
+      .catch((e: unknown) => ctx.log.warn({ err: e, deviceId }, 'could not record agent disconnect'));
+  }
+
+  private unregister(conn: AgentConnection): void {
+    if (!conn.deviceId) return;
+    if (this.byDevice.get(conn.deviceId) === conn) this.byDevice.delete(conn.deviceId);
+    if (conn.hostname && this.byHostname.get(conn.hostname) === conn.deviceId)
+      this.byHostname.delete(conn.hostname);
+  }
+
+  /** Revocations made on another instance (or missed by the in-process hook) close sockets here too. */
+  private async pollRevocations(): Promise<void> {
+    if (this.byDevice.size === 0) return;
+    const { ctx } = this.deps;
+    const since = this.revocationsSince;
+    this.revocationsSince = ctx.clock.now();
+    try {
+      const rows = await ctx.store.db
+        .selectFrom('devices')
+        .select('id')
+        .where('revoked_at', '>=', since - this.o.revocationPollMs)
+        .execute();
+      for (const r of rows) this.revoked(r.id);
+    } catch (e) {
+      ctx.log.warn({ err: e }, 'revocation check failed');
+    }
+  }
+}
+
+/** The agent would not run a command (bad signature, expired, unsupported here). Final. */
+export class AgentRefusedError extends Error {
+  constructor(reason: string) {
+    super(`the agent refused the command: ${reason}`);
+    this.name = 'AgentRefusedError';
+  }
+}
+
+function verifyHello(publicKeyB64: string, msg: HelloMessage, nonce: string): boolean {
+  try {
+    const key = createPublicKey({ key: Buffer.from(publicKeyB64, 'base64'), format: 'der', type: 'spki' });
+    return verify(
+      null,
+      Buffer.from(helloSigningText(msg.deviceId, nonce), 'utf8'),
+      key,
+      Buffer.from(msg.signature, 'base64'),
+    );
+  } catch {
+    // A malformed key or signature is a failed proof, not a server error.
+    return false;
+  }
+}

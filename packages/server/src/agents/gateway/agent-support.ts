@@ -1,0 +1,49 @@
+import type { Services } from '../../services/services.js';
+import { AGENT_ACTION_TYPES, AgentExecutor } from '../../engine/agent.executor.js';
+import { AgentGateway, type AgentGatewayOptions } from './agent-gateway.js';
+import { AgentResults } from './agent-results.js';
+import { CommandFactory } from './command-factory.js';
+import type { GatewayKeys, UploadSink } from './gateway-ports.js';
+import { PresenceWriter } from './presence-writer.js';
+import { ProgressWriter } from './progress-writer.js';
+
+const AGENT_TYPES: ReadonlySet<string> = new Set(AGENT_ACTION_TYPES);
+
+export interface AgentSupportOptions extends AgentGatewayOptions {
+  keys: Pick<GatewayKeys, 'signingPrivateKey'>;
+  uploads: UploadSink;
+  /** Heartbeat batching period. Default 2000 ms. */
+  presenceFlushMs?: number;
+}
+
+/**
+ * Plugs agents into the services: the gateway, the agent executor in the executor registry,
+ * cancellation of running agent actions and revocation closing sockets. Returns the gateway
+ * (not yet started); the listener serves it.
+ */
+export function attachAgentGateway(services: Services, opts: AgentSupportOptions): AgentGateway {
+  const { ctx } = services;
+  const { keys, uploads, presenceFlushMs, ...gatewayOpts } = opts;
+  const gateway = new AgentGateway(
+    {
+      ctx,
+      results: new AgentResults(ctx, services.actions, services.ingest, services.incidents),
+      commands: new CommandFactory(ctx.store, ctx.clock, keys.signingPrivateKey),
+      presence: new PresenceWriter(ctx.store, ctx.clock, ctx.log, presenceFlushMs),
+      progress: new ProgressWriter(ctx.store, ctx.clock, ctx.log),
+      uploads,
+      wakeDispatcher: () => services.dispatcher.wake(),
+    },
+    gatewayOpts,
+  );
+  services.executors.register(new AgentExecutor(gateway));
+  const previous = services.actions.onCancelled;
+  services.actions.onCancelled = (row) => {
+    previous(row);
+    // An offline agent gets no cancel now; the action is already cancelled here, and if the agent
+    // reports a result for it later, that result is acked and ignored.
+    if (AGENT_TYPES.has(row.type)) gateway.cancel(row.target_id, row.id);
+  };
+  services.devices.onRevoked((deviceId) => gateway.revoked(deviceId));
+  return gateway;
+}

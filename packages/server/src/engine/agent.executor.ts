@@ -1,0 +1,64 @@
+import type { Action } from '@quell/contracts';
+import type { ActionType } from '@quell/core';
+import { BaseExecutor, TargetUnavailableError } from './executor.js';
+
+/** Device actions the Linux agent carries out (issue 3). Live response comes later. */
+export const AGENT_ACTION_TYPES = [
+  'isolate_device',
+  'release_device',
+  'restrict_app_execution',
+  'remove_app_restriction',
+  'run_av_scan',
+  'collect_investigation_package',
+] as const satisfies readonly ActionType[];
+
+/** How an agent answered a command it will carry out (or already did). */
+export type AgentAcceptance = 'accepted' | 'duplicate';
+
+/**
+ * The way to the agents, as the executor sees it; the agent gateway implements it. Kept narrow so
+ * the engine knows nothing of sockets or signatures.
+ */
+export interface AgentChannel {
+  /** Whether the device named by a target id (device id or hostname) has a live connection here. */
+  isConnected(deviceRef: string): boolean;
+  /**
+   * Sends the signed command for `action` and resolves when the agent acknowledges it.
+   * Rejects with {@link TargetUnavailableError} when the device is not connected (or drops before
+   * answering), with a TransientExecutorError when no ack comes in time, and with a plain error
+   * when the agent refuses the command.
+   */
+  deliver(action: Action, signal: AbortSignal): Promise<AgentAcceptance>;
+}
+
+/**
+ * Carries device actions out through agents. Asynchronous by nature: an agent may answer minutes
+ * later or after a server restart, so this executor's work ends at the agent's ack (`deferred`)
+ * and the gateway applies the result when it comes.
+ */
+export class AgentExecutor extends BaseExecutor {
+  readonly kind = 'agent' as const;
+  readonly name = 'agent';
+  readonly completion = 'deferred' as const;
+  protected readonly types = AGENT_ACTION_TYPES;
+
+  constructor(private readonly channel: AgentChannel) {
+    super();
+  }
+
+  unavailable(action: Action): string | null {
+    if (this.channel.isConnected(action.target.id)) return null;
+    return offlineMessage(action);
+  }
+
+  protected async run(action: Action, signal: AbortSignal): Promise<Record<string, unknown>> {
+    if (!this.channel.isConnected(action.target.id)) throw new TargetUnavailableError(offlineMessage(action));
+    const acceptance = await this.channel.deliver(action, signal);
+    return { acceptance };
+  }
+}
+
+/** Says what happens next, so nobody takes a waiting action for a stuck one. */
+export function offlineMessage(action: Action): string {
+  return `device ${action.target.id} is offline; the action waits until its agent connects or until it expires at ${action.expiresAt}`;
+}
