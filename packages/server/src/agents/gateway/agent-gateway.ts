@@ -1,9 +1,7 @@
-import { createPublicKey, verify } from 'node:crypto';
 import type WebSocket from 'ws';
 import {
   AGENT_PROTOCOL_VERSION,
   CLOSE_CODES,
-  helloSigningText,
   type AckMessage,
   type Action,
   type AgentMessage,
@@ -19,6 +17,7 @@ import type { UploadSink } from './gateway-ports.js';
 import type { PresenceWriter } from './presence-writer.js';
 import type { ProgressWriter } from './progress-writer.js';
 import { UploadStreams } from './upload-streams.js';
+import { AgentRefusedError, verifyHello } from './hello-verifier.js';
 
 const AGENT_TYPES: ReadonlySet<string> = new Set(AGENT_ACTION_TYPES);
 
@@ -374,28 +373,5 @@ export class AgentGateway implements AgentChannel {
     } catch (e) {
       ctx.log.warn({ err: e }, 'revocation check failed');
     }
-  }
-}
-
-/** The agent would not run a command (bad signature, expired, unsupported here). Final. */
-export class AgentRefusedError extends Error {
-  constructor(reason: string) {
-    super(`the agent refused the command: ${reason}`);
-    this.name = 'AgentRefusedError';
-  }
-}
-
-function verifyHello(publicKeyB64: string, msg: HelloMessage, nonce: string): boolean {
-  try {
-    const key = createPublicKey({ key: Buffer.from(publicKeyB64, 'base64'), format: 'der', type: 'spki' });
-    return verify(
-      null,
-      Buffer.from(helloSigningText(msg.deviceId, nonce), 'utf8'),
-      key,
-      Buffer.from(msg.signature, 'base64'),
-    );
-  } catch {
-    // A malformed key or signature is a failed proof, not a server error.
-    return false;
   }
 }
