@@ -107,7 +107,7 @@ export async function startTestServer(): Promise<TestServer> {
   process.env.QUELL_ADMIN_PASSWORD = ADMIN.password;
   const config = loadConfig(
     { QUELL_ADMIN_EMAIL: ADMIN.email, QUELL_ADMIN_PASSWORD: ADMIN.password, QUELL_LOGIN_RATE_LIMIT: '1000' },
-    { dataDir: join(dir, 'data'), port: 0, logLevel: 'silent' },
+    { dataDir: join(dir, 'data'), port: 0, agentPort: 0, logLevel: 'silent' },
   );
   const server = await startServer(config);
   const home = join(dir, 'home');

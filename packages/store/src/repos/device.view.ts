@@ -22,7 +22,8 @@ function enforcement(v: VerifiedState | undefined): EnforcementView {
   if (!v) return UNKNOWN;
   return {
     state: v.state,
-    checkedAt: iso(v.checkedAt),
+    // An agent that never read its state back sends 0: show "never", not 1970.
+    checkedAt: v.checkedAt > 0 ? iso(v.checkedAt) : null,
     actionId: v.actionId,
     evidence: v.evidence,
     error: v.error,
