@@ -40,6 +40,9 @@ export class FirewallIsolationEnforcer implements IsolationEnforcer {
     probe: ReachabilityProbe,
     opts: { rollbackWithinMs: number; signal?: AbortSignal },
   ): Promise<IsolationApplyOutcome> {
+    // The re-assert loop still enforces the previous target; left running it would remove the
+    // new table mid-guard and let a probe through the gap. The caller's watch() restarts it.
+    await this.reconciler.stop();
     const r = await applyIsolationSafely(this.firewall, target, probe, {
       rollbackWithinMs: opts.rollbackWithinMs,
       probeIntervalMs: this.opts.probeEveryMs ?? 1_000,
