@@ -71,8 +71,9 @@ export abstract class BaseExecutor implements Executor {
 export class ExecutorRegistry {
   private readonly executors: Executor[] = [];
 
+  /** Adds an executor. The latest registration wins, so an installation can replace a built-in one. */
   register(e: Executor): this {
-    this.executors.push(e);
+    this.executors.unshift(e);
     return this;
   }
 
