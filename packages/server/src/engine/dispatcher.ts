@@ -63,6 +63,8 @@ export class Dispatcher {
     this.timer = null;
     for (const c of this.inflight.values()) c.abort();
     await this.running;
+    // Aborted executions still record their outcome; let them finish before the store closes.
+    await Promise.allSettled([...this.pending]);
   }
 
   /** Runs a tick soon; ticks never overlap. */
@@ -180,7 +182,9 @@ export class Dispatcher {
       return out;
     });
     for (const row of claimed) {
-      const p = this.execute(row).finally(() => this.pending.delete(p));
+      const p = this.execute(row)
+        .catch((e: unknown) => this.log.error({ err: e, actionId: row.id }, 'recording an execution failed'))
+        .finally(() => this.pending.delete(p));
       this.pending.add(p);
     }
   }
