@@ -26,6 +26,11 @@ export interface IsolationReconcilerOptions {
   desired: () => IsolationTarget | null;
   /** Pause between passes. Default 2000 ms, so tampering is undone within about 2 s. */
   intervalMs?: number;
+  /**
+   * Pause between passes while no isolation is desired. Default 15000 ms: then there is nothing
+   * to protect, and each pass costs an `nft` process, which dominates an idle agent's CPU.
+   */
+  idleIntervalMs?: number;
   /** Called on every change of state, hash or error (not on idle passes that change nothing). */
   onChange?: (status: IsolationStatus) => void;
   /** Clock (ms since epoch). Default `Date.now`. */
@@ -43,6 +48,7 @@ export interface IsolationReconcilerOptions {
  */
 export class IsolationReconciler {
   private readonly intervalMs: number;
+  private readonly idleIntervalMs: number;
   private readonly now: () => number;
   private last: IsolationStatus | null = null;
   /** Key of the target last verified as `on`, to tell tampering from a new desired target. */
@@ -53,6 +59,7 @@ export class IsolationReconciler {
 
   constructor(private readonly opts: IsolationReconcilerOptions) {
     this.intervalMs = opts.intervalMs ?? 2000;
+    this.idleIntervalMs = opts.idleIntervalMs ?? 15_000;
     this.now = opts.now ?? Date.now;
   }
 
@@ -85,9 +92,18 @@ export class IsolationReconciler {
 
   private schedule(): void {
     if (!this.running) return;
-    this.timer = setTimeout(() => {
-      void this.reconcileOnce().finally(() => this.schedule());
-    }, this.intervalMs);
+    let idle = false;
+    try {
+      idle = this.opts.desired() === null;
+    } catch {
+      // An invalid target is reported by the pass itself; keep the fast interval for it.
+    }
+    this.timer = setTimeout(
+      () => {
+        void this.reconcileOnce().finally(() => this.schedule());
+      },
+      idle ? Math.max(this.idleIntervalMs, this.intervalMs) : this.intervalMs,
+    );
     this.timer.unref();
   }
 
