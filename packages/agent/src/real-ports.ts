@@ -1,10 +1,22 @@
 import type { AgentPorts } from './agent.js';
 import type { AgentConfig } from './config/agent-config.js';
-import { InvestigationCollector } from './collect/index.js';
 import { FanotifyExecControl, PackageTrustPolicy } from './exec-control/index.js';
 import { NftablesFirewall } from './firewall/index.js';
 import type { Logger } from './log.js';
-import { FileScanner } from './scan/index.js';
+import type { Collector, Scanner } from './ports.js';
+
+/**
+ * The scanner and the collector are loaded on first use: an idle agent never needs them, and
+ * their modules (zip writer, signature tables) would otherwise count against its resident memory.
+ */
+function lazyScanner(make: () => Promise<Scanner>): Scanner {
+  let made: Promise<Scanner> | null = null;
+  return { scan: async (req, ctx) => (await (made ??= make())).scan(req, ctx) };
+}
+function lazyCollector(make: () => Promise<Collector>): Collector {
+  let made: Promise<Collector> | null = null;
+  return { collect: async (dir, ctx) => (await (made ??= make())).collect(dir, ctx) };
+}
 
 /**
  * The production ports, configured from the agent config: nftables, fanotify exec control
@@ -25,12 +37,18 @@ export function createRealPorts(config: AgentConfig, log: Logger): AgentPorts {
           logger: log,
         })
       : null,
-    scanner: new FileScanner({
-      fsRoot: config.fsRoot,
-      yaraPath: config.scan.yaraPath,
-      clamdSocket: config.scan.clamdSocket,
-      cpuLimit: config.scan.cpuLimit,
+    scanner: lazyScanner(async () => {
+      const { FileScanner } = await import('./scan/index.js');
+      return new FileScanner({
+        fsRoot: config.fsRoot,
+        yaraPath: config.scan.yaraPath,
+        clamdSocket: config.scan.clamdSocket,
+        cpuLimit: config.scan.cpuLimit,
+      });
     }),
-    collector: new InvestigationCollector({ fsRoot: config.fsRoot }),
+    collector: lazyCollector(async () => {
+      const { InvestigationCollector } = await import('./collect/index.js');
+      return new InvestigationCollector({ fsRoot: config.fsRoot });
+    }),
   };
 }
