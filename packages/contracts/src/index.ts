@@ -122,6 +122,7 @@ export {
   StreamClose,
   StreamAck,
 } from './agent/agent-protocol.js';
+export { registerContractKinds } from './agent/contract-kinds.js';
 export { ROUTES } from './routes.js';
 export type { RouteDef, Routes, OperationId } from './routes.js';
 export { createClient, ApiError } from './client.js';

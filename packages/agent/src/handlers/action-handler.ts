@@ -1,10 +1,10 @@
+import { registerContractKinds } from '@quell/contracts';
 import type { TSchema, Static } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { ActionType } from '@quell/core';
 import type { Command, Detection } from '@quell/contracts';
 import { ParamsError } from '../errors.js';
 import type { JobContext } from '../ports.js';
-import { registerContractKinds } from '../transport/contract-kinds.js';
 
 /** What a handler gets for one run: the verified command, its abort signal and progress. */
 export interface HandlerContext extends JobContext {

@@ -1,3 +1,4 @@
+import { registerContractKinds } from '@quell/contracts';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { EnrollResponse, type EnrollRequest, type Inventory } from '@quell/contracts';
 import { CONFIG_DEFAULTS, type AgentConfigFile } from '../config/agent-config.js';
@@ -8,7 +9,6 @@ import { silentLogger } from '../log.js';
 import { parseEnrollmentToken } from './enrollment-token.js';
 import { generateAgentKey, saveIdentity } from './key-store.js';
 import { postJsonPinned } from './pinned-https.js';
-import { registerContractKinds } from '../transport/contract-kinds.js';
 
 registerContractKinds();
 const checkResponse = TypeCompiler.Compile(EnrollResponse);

@@ -1,10 +1,10 @@
+import { registerContractKinds } from '@quell/contracts';
 import { join } from 'node:path';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Type, type Static } from '@sinclair/typebox';
 import { IsolationSpec } from '@quell/contracts';
 import { StateError } from '../errors.js';
 import { readJsonFile, writeFileAtomic } from './atomic-file.js';
-import { registerContractKinds } from '../transport/contract-kinds.js';
 
 const ManagementEndpointSchema = Type.Object({ address: Type.String(), port: Type.Integer() });
 

@@ -1,6 +1,6 @@
+import { registerContractKinds } from '@quell/contracts';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { ServerMessage } from '@quell/contracts';
-import { registerContractKinds } from './contract-kinds.js';
 
 registerContractKinds();
 const check = TypeCompiler.Compile(ServerMessage);

@@ -21,7 +21,7 @@ export type EnrollRefusal = (typeof ENROLL_REFUSALS)[number];
 
 const REFUSAL_MESSAGES: Record<EnrollRefusal, string> = {
   token_unknown:
-    'This enrollment token is not one this server issued. Create one with `quell devices token create`.',
+    'This enrollment token is not one this server issued. Create one with `quell tokens enroll create`.',
   token_used: 'This enrollment token was already used; each token enrolls one device. Create a new one.',
   token_expired: 'This enrollment token has expired. Create a new one.',
   token_revoked: 'This enrollment token was revoked. Create a new one.',

@@ -1,24 +1,8 @@
-import { Ajv, type ValidateFunction } from 'ajv';
-import { TypeRegistry, type TSchema } from '@sinclair/typebox';
+import type { TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
-import { AgentMessage, EnrollRequest, type ServerMessage } from '@quell/contracts';
+import { AgentMessage, EnrollRequest, registerContractKinds, type ServerMessage } from '@quell/contracts';
 
-// The contracts spell closed vocabularies with `Type.Unsafe({ enum })`, a kind TypeCompiler does
-// not know. Registering it once, validated by Ajv per schema, keeps every such check exact
-// instead of waving unknown kinds through.
-if (!TypeRegistry.Has('Unsafe')) {
-  const ajv = new Ajv({ strict: false });
-  const compiled = new WeakMap<object, ValidateFunction>();
-  TypeRegistry.Set('Unsafe', (schema: unknown, value: unknown) => {
-    const key = schema as object;
-    let v = compiled.get(key);
-    if (!v) {
-      v = ajv.compile(schema as Record<string, unknown>);
-      compiled.set(key, v);
-    }
-    return v(value);
-  });
-}
+registerContractKinds();
 
 const checkAgentMessage: TypeCheck<typeof AgentMessage> = TypeCompiler.Compile(AgentMessage);
 const checkEnrollRequest: TypeCheck<typeof EnrollRequest> = TypeCompiler.Compile(EnrollRequest);
