@@ -47,6 +47,15 @@ export type {
   ScanScope,
   ScanEngine,
 } from './vocab/device.js';
+export {
+  INDICATOR_TYPES,
+  FILE_INDICATOR_TYPES,
+  NETWORK_INDICATOR_TYPES,
+  INDICATOR_ACTIONS,
+  INDICATOR_ACTION_RANK,
+  INDICATOR_SOURCES,
+} from './vocab/indicator.js';
+export type { IndicatorType, IndicatorAction, IndicatorSource } from './vocab/indicator.js';
 export { ROLES, roleRank, AUTOMATION_LEVELS, AUTOMATION_LEVEL_TITLES } from './vocab/access.js';
 export type { Role, AutomationLevel } from './vocab/access.js';
 export {
