@@ -5,6 +5,7 @@
 #   yara, clamav, clamav-daemon - the agent's scan engines (signatures are made by the tests)
 #   gcc, make, libc6-dev - build the agent's fanotify exec-control helper from source
 #   p7zip-full, bubblewrap, strace - file collection and the deep-analysis sandbox
+#   attr         - getfattr/setfattr: quarantine keeps and restores a file's extended attributes
 #   postgresql   - only when no PostgreSQL answers on 127.0.0.1:5432 (the scale-out store suite)
 # Run as root (or with sudo). Safe to run again.
 set -euo pipefail
@@ -27,6 +28,7 @@ have make || need+=(make)
 have 7z || need+=(p7zip-full)
 have bwrap || need+=(bubblewrap)
 have strace || need+=(strace)
+have getfattr || need+=(attr)
 pg_up() { (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; }
 if ! pg_up && ! command -v pg_ctlcluster >/dev/null; then need+=(postgresql); fi
 
