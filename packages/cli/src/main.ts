@@ -5,6 +5,7 @@ import { describeError } from './errors.js';
 import { registerActions } from './commands/actions.command.js';
 import { registerAlerts } from './commands/alerts.command.js';
 import { registerAudit } from './commands/audit.command.js';
+import { registerBatch } from './commands/batch.command.js';
 import { registerDemo } from './commands/demo.command.js';
 import { registerDevice } from './commands/device.command.js';
 import { registerDeviceGroups } from './commands/device-groups.command.js';
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   registerActions(program);
   registerDevices(program);
   registerDevice(program);
+  registerBatch(program);
   registerPackages(program);
   registerDeviceGroups(program);
   registerYara(program);

@@ -73,6 +73,9 @@ export const Action = Type.Object({
   investigationId: Type.Union([Type.String(), Type.Null()]),
   undoOf: Type.Union([Type.String(), Type.Null()]),
   undoneBy: Type.Union([Type.String(), Type.Null()]),
+  batchId: Type.Union([Type.String(), Type.Null()], {
+    description: 'The batch this action was fanned out from (one action, many devices)',
+  }),
   policyStatus: Type.Union([Enum(POLICY_STATUSES), Type.Null()], { description: 'State actions only' }),
   attempts: Type.Integer(),
   progress: Type.Union(
@@ -112,6 +115,7 @@ export const ActionListQuery = Type.Object(
     status: Type.Optional(Enum(ACTION_STATUSES)),
     entity: Type.Optional(Type.String({ minLength: 1, maxLength: 500, description: 'Target id, exact' })),
     incidentId: Type.Optional(Id),
+    batchId: Type.Optional(Id),
     requestedBy: Type.Optional(Type.String({ minLength: 1, maxLength: 254 })),
     decidedBy: Type.Optional(Type.String({ minLength: 1, maxLength: 254 })),
     sort: Type.Optional(Enum(ACTION_SORTS)),

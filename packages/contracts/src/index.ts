@@ -123,6 +123,14 @@ export {
   StreamAck,
 } from './agent/agent-protocol.js';
 export { registerContractKinds } from './agent/contract-kinds.js';
+export {
+  MAX_BATCH_DEVICES,
+  DeviceSelector,
+  ActionBatchRequest,
+  ActionBatch,
+  ActionBatchListQuery,
+  BatchSkip,
+} from './action-batch.schemas.js';
 export { ROUTES } from './routes.js';
 export type { RouteDef, Routes, OperationId } from './routes.js';
 export { createClient, ApiError } from './client.js';

@@ -1,5 +1,4 @@
-import { Type, type TSchema } from '@sinclair/typebox';
-import type { Permission } from '@quell/core';
+import { Type } from '@sinclair/typebox';
 import { IdParams, Ok, Page } from './common.schemas.js';
 import { Alert, AlertOrBatchInput, IngestResult, OcsfBatchInput } from './alert.schemas.js';
 import {
@@ -44,36 +43,11 @@ import {
   UserInput,
   UserPatch,
 } from './admin.schemas.js';
-import {
-  Device,
-  DeviceDetail,
-  DeviceListQuery,
-  EnrollmentToken,
-  EnrollmentTokenCreated,
-  EnrollmentTokenInput,
-  RevokeDeviceInput,
-  YaraRule,
-  YaraRuleInput,
-} from './device.schemas.js';
 
-export interface RouteDef {
-  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
-  url: string;
-  summary: string;
-  tag: string;
-  /** `public`: no login; `authenticated`: any logged-in principal; otherwise the permission needed. */
-  auth: Permission | 'public' | 'authenticated';
-  params?: TSchema;
-  query?: TSchema;
-  body?: TSchema;
-  response: TSchema;
-  /** Status code of a success. */
-  status?: number;
-  /** Response content type when not JSON. */
-  produces?: string;
-}
-
-const r = <const T extends RouteDef>(d: T) => d;
+import { r, type RouteDef } from './route-def.js';
+import { DEVICE_ROUTES } from './device.routes.js';
+import { ACTION_BATCH_ROUTES } from './action-batch.routes.js';
+export type { RouteDef } from './route-def.js';
 
 /** Every API route, by operation id. The server, the OpenAPI document and the client all read this. */
 export const ROUTES = {
@@ -369,98 +343,8 @@ export const ROUTES = {
     body: DeviceGroupPreviewInput,
     response: DeviceGroup,
   }),
-  listDevices: r({
-    method: 'GET',
-    url: '/api/devices',
-    summary: 'Devices: enrolled agents and devices seen in alerts, with health and verified state',
-    tag: 'devices',
-    auth: 'devices:read',
-    query: DeviceListQuery,
-    response: Type.Object({ items: Type.Array(Device) }),
-  }),
-  getDevice: r({
-    method: 'GET',
-    url: '/api/devices/:id',
-    summary: 'One device by id or hostname: inventory, health, verified isolation and restriction',
-    tag: 'devices',
-    auth: 'devices:read',
-    params: IdParams,
-    response: DeviceDetail,
-  }),
-  revokeDevice: r({
-    method: 'POST',
-    url: '/api/devices/:id/revoke',
-    summary: "Revoke a device's agent: its connection closes and is refused from then on",
-    tag: 'devices',
-    auth: 'devices:manage',
-    params: IdParams,
-    body: RevokeDeviceInput,
-    response: DeviceDetail,
-  }),
-  listEnrollmentTokens: r({
-    method: 'GET',
-    url: '/api/enrollment-tokens',
-    summary: 'Agent enrollment tokens, newest first',
-    tag: 'devices',
-    auth: 'devices:manage',
-    response: Type.Object({ items: Type.Array(EnrollmentToken) }),
-  }),
-  createEnrollmentToken: r({
-    method: 'POST',
-    url: '/api/enrollment-tokens',
-    summary: 'Create a single-use, expiring enrollment token (shown once)',
-    tag: 'devices',
-    auth: 'devices:manage',
-    body: EnrollmentTokenInput,
-    response: EnrollmentTokenCreated,
-    status: 201,
-  }),
-  revokeEnrollmentToken: r({
-    method: 'DELETE',
-    url: '/api/enrollment-tokens/:id',
-    summary: 'Revoke an unused enrollment token',
-    tag: 'devices',
-    auth: 'devices:manage',
-    params: IdParams,
-    response: EnrollmentToken,
-  }),
-  downloadActionPackage: r({
-    method: 'GET',
-    url: '/api/actions/:id/package',
-    summary: 'Download the investigation package (zip) an action collected',
-    tag: 'actions',
-    auth: 'actions:read',
-    params: IdParams,
-    response: Type.Any(),
-    produces: 'application/zip',
-  }),
-  listYaraRules: r({
-    method: 'GET',
-    url: '/api/yara-rules',
-    summary: 'YARA rules distributed to agents for scans',
-    tag: 'devices',
-    auth: 'devices:read',
-    response: Type.Object({ items: Type.Array(YaraRule) }),
-  }),
-  createYaraRule: r({
-    method: 'POST',
-    url: '/api/yara-rules',
-    summary: 'Add a YARA rule (compiled to check it before it is saved)',
-    tag: 'devices',
-    auth: 'devices:manage',
-    body: YaraRuleInput,
-    response: YaraRule,
-    status: 201,
-  }),
-  deleteYaraRule: r({
-    method: 'DELETE',
-    url: '/api/yara-rules/:id',
-    summary: 'Remove a YARA rule',
-    tag: 'devices',
-    auth: 'devices:manage',
-    params: IdParams,
-    response: Ok,
-  }),
+  ...DEVICE_ROUTES,
+  ...ACTION_BATCH_ROUTES,
 
   listUsers: r({
     method: 'GET',

@@ -35,6 +35,7 @@ const VALID_BODY: Partial<Record<OperationId, Record<string, unknown>>> = {
   bulkApprove: { ids: ['act_nope'], comment: 'go' },
   bulkReject: { ids: ['act_nope'], comment: 'no' },
   bulkUndo: { ids: ['act_nope'], comment: 'revert' },
+  requestActionBatch: { type: 'run_av_scan', select: { devices: ['ws01'] }, params: { scope: 'quick' } },
   createDeviceGroup: { name: 'Servers', rank: 5, rule: { namePattern: 'srv*' }, automationLevel: 'full' },
   patchDeviceGroup: { name: 'Renamed', rank: 6 },
   previewDeviceGroup: { hostname: 'ws01', os: 'Windows', tags: ['a'] },

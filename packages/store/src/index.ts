@@ -14,6 +14,8 @@ export type {
 } from './repos/incident.repo.js';
 export { ActionRepo, toAction, toActionEvent } from './repos/action.repo.js';
 export type { ActionRow, ActionEventRow, ActionProgressValue } from './repos/action.repo.js';
+export { ActionBatchRepo, toActionBatch } from './repos/action-batch.repo.js';
+export type { ActionBatchRow, BatchDeviceRow } from './repos/action-batch.repo.js';
 export { AuditRepo } from './repos/audit.repo.js';
 export type { AuditInput } from './repos/audit.repo.js';
 export { DeviceRepo, toDeviceGroup } from './repos/device.repo.js';

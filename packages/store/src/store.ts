@@ -8,6 +8,7 @@ import {
 } from './database.js';
 import { AccessRepo } from './repos/access.repo.js';
 import { ActionRepo } from './repos/action.repo.js';
+import { ActionBatchRepo } from './repos/action-batch.repo.js';
 import { AgentRepo } from './repos/agent.repo.js';
 import { AuditRepo } from './repos/audit.repo.js';
 import { BlobRepo } from './repos/blob.repo.js';
@@ -24,6 +25,8 @@ export interface Store {
   dialect: Dialect;
   incidents: IncidentRepo;
   actions: ActionRepo;
+  /** One request for many devices, fanned out into their actions. */
+  actionBatches: ActionBatchRepo;
   audit: AuditRepo;
   devices: DeviceRepo;
   access: AccessRepo;
@@ -46,6 +49,7 @@ export async function createStore(config: DatabaseConfig): Promise<Store> {
     dialect: h.dialect,
     incidents: new IncidentRepo(h),
     actions: new ActionRepo(h),
+    actionBatches: new ActionBatchRepo(h),
     audit: new AuditRepo(h),
     devices: new DeviceRepo(h),
     access: new AccessRepo(h),

@@ -43,6 +43,7 @@ interface FilterOptions {
   status?: ActionListQuery['status'];
   entity?: string;
   incident?: string;
+  batch?: string;
   requestedBy?: string;
   decidedBy?: string;
   sort?: ActionListQuery['sort'];
@@ -69,6 +70,7 @@ function withFilters(cmd: Command): Command {
     .addOption(choiceOption('--status <status>', 'action status', ACTION_STATUSES))
     .option('--entity <id>', 'target id, exact')
     .option('--incident <id>', 'actions linked to this incident')
+    .option('--batch <id>', 'actions of this batch (`quell batch list`)')
     .option('--requested-by <who>', 'requested by (email or token:name)')
     .option('--decided-by <who>', 'approved or rejected by')
     .addOption(choiceOption('--sort <field>', 'sort field', ACTION_SORTS))
@@ -89,6 +91,7 @@ function toQuery(o: FilterOptions): ActionListQuery {
     status: o.status,
     entity: o.entity,
     incidentId: o.incident,
+    batchId: o.batch,
     requestedBy: o.requestedBy,
     decidedBy: o.decidedBy,
     sort: o.sort,

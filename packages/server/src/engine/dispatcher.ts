@@ -1,12 +1,13 @@
 import type { Logger } from 'pino';
 import { actionDefinition, type ExecutorKind } from '@quell/core';
 import { toAction, type ActionRow, type Tx } from '@quell/store';
-import type { ActionService } from '../services/action.service.js';
+import type { ActionService, TransitionExtra } from '../services/action.service.js';
 import type { ServiceContext } from '../services/context.js';
 import { TargetUnavailableError, TransientExecutorError, type ExecutorRegistry } from './executor.js';
 
 const SYSTEM = 'Quell';
-const BATCH = 50;
+/** Actions claimed per pass; a full pass runs the next one at once, so a 10,000-device fan-out drains in seconds. */
+const BATCH = 500;
 /** How often an action whose target is unreachable is looked at again (the target's return wakes it sooner). */
 const UNAVAILABLE_RECHECK_MS = 60_000;
 
@@ -153,9 +154,10 @@ export class Dispatcher {
 
   private async dispatchDue(): Promise<void> {
     const now = this.ctx.clock.now();
-    const claimed = await this.ctx.store.transaction(async (trx) => {
-      const out: ActionRow[] = [];
-      for (const row of await this.ctx.store.actions.dueForDispatch(trx, now, BATCH)) {
+    const { claimed, full } = await this.ctx.store.transaction(async (trx) => {
+      const due = await this.ctx.store.actions.dueForDispatch(trx, now, BATCH);
+      const byExecutor = new Map<string, Array<{ row: ActionRow; extra: TransitionExtra }>>();
+      for (const row of due) {
         const def = actionDefinition(row.type);
         const executor = this.registry.resolve(row.type, def.executors as readonly ExecutorKind[]);
         const why = executor
@@ -170,23 +172,79 @@ export class Dispatcher {
           });
           continue;
         }
-        out.push(
-          await this.actions.transition(trx, row, 'dispatched', SYSTEM, `handed to ${executor.name}`, {
+        const items = byExecutor.get(executor.name) ?? [];
+        items.push({
+          row,
+          extra: {
             attempts: row.attempts + 1,
             claimedBy: this.opts.instanceId,
             claimedUntil: now + def.timeoutMs,
             error: null,
-          }),
-        );
+          },
+        });
+        byExecutor.set(executor.name, items);
       }
-      return out;
+      const out: ActionRow[] = [];
+      for (const [name, items] of byExecutor)
+        out.push(
+          ...(await this.actions.transitionMany(trx, items, 'dispatched', SYSTEM, `handed to ${name}`)),
+        );
+      return { claimed: out, full: due.length === BATCH };
     });
+    // More is due than one pass takes: go again as soon as this tick ends.
+    if (full) this.again = true;
     for (const row of claimed) {
       const p = this.execute(row)
         .catch((e: unknown) => this.log.error({ err: e, actionId: row.id }, 'recording an execution failed'))
         .finally(() => this.pending.delete(p));
       this.pending.add(p);
     }
+  }
+
+  /**
+   * Records "the target accepted it" for deferred executors. Acceptances arrive by the thousand
+   * in a fan-out, so they are written together, one transaction per flush, not one each.
+   */
+  private markRunning(id: string, executorName: string): Promise<void> {
+    this.toRunning.push({ id, executorName });
+    this.runningFlush ??= this.flushRunning();
+    return this.runningFlush;
+  }
+  private readonly toRunning: Array<{ id: string; executorName: string }> = [];
+  private runningFlush: Promise<void> | null = null;
+
+  private async flushRunning(): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    while (this.toRunning.length) {
+      const items = this.toRunning.splice(0, BATCH);
+      try {
+        await this.ctx.store.transaction(async (trx) => {
+          const rows = new Map(
+            (
+              await this.ctx.store.actions.getMany(
+                trx,
+                items.map((i) => i.id),
+              )
+            ).map((r) => [r.id, r]),
+          );
+          const byExecutor = new Map<string, Array<{ row: ActionRow }>>();
+          for (const { id, executorName } of items) {
+            const row = rows.get(id);
+            // The result may have come first, or someone cancelled: then there is nothing to mark.
+            if (row?.status !== 'dispatched') continue;
+            byExecutor.set(executorName, [...(byExecutor.get(executorName) ?? []), { row }]);
+          }
+          for (const [name, list] of byExecutor)
+            await this.actions.transitionMany(trx, list, 'running', name, 'target accepted it');
+        });
+      } catch (e) {
+        // The actions stay dispatched; the result (or the overdue check) still moves them on.
+        this.log.error({ err: e, actions: items.length }, 'marking accepted actions running failed');
+      }
+    }
+    // Cleared in the same synchronous step as the last emptiness check, so a caller that queues
+    // after this point starts a new flush instead of waiting on one that will not include it.
+    this.runningFlush = null;
   }
 
   private async execute(row: ActionRow): Promise<void> {
@@ -201,10 +259,7 @@ export class Dispatcher {
       if (executor.completion === 'deferred') {
         // Accepted, not finished: the result arrives later through whoever receives it. It may
         // even have arrived already, in which case the action is no longer dispatched.
-        await this.finish(row.id, async (trx, current) => {
-          if (current.status === 'dispatched')
-            await this.actions.transition(trx, current, 'running', executor.name, 'target accepted it');
-        });
+        await this.markRunning(row.id, executor.name);
         return;
       }
       await this.finish(row.id, async (trx, current) => {

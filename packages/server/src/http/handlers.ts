@@ -110,6 +110,9 @@ export function createHandlers(s: Services, o: HandlerOptions): Handlers {
     rejectAction: (c) => s.actions.reject(who(c).principal, c.params.id, c.body.comment),
     cancelAction: (c) => s.actions.cancel(who(c).principal, c.params.id, c.body.comment),
     undoAction: (c) => s.actions.undo(who(c).principal, c.params.id, c.body.comment),
+    requestActionBatch: (c) => s.actionBatches.request(who(c).principal, c.body),
+    listActionBatches: (c) => s.actionBatches.list(c.query),
+    getActionBatch: (c) => s.actionBatches.get(c.params.id),
     bulkApprove: async (c) => ({
       actions: await s.actions.bulkDecide(who(c).principal, c.body.ids, 'approve', c.body.comment),
     }),

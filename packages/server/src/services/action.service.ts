@@ -1,4 +1,4 @@
-import type { Action, ActionDetail, ActionListQuery, ActionRequest } from '@quell/contracts';
+import type { Action, ActionDetail, ActionListQuery, ActionRequest, Settings } from '@quell/contracts';
 import {
   ConflictError,
   InputError,
@@ -17,13 +17,20 @@ import {
   type Principal,
 } from '@quell/core';
 import { toAction, toActionEvent, toJson, type ActionRow, type Tx } from '@quell/store';
-import { actorName, audit, type ServiceContext } from './context.js';
+import { actorName, type ServiceContext } from './context.js';
 import type { DeviceGroupService } from './device-group.service.js';
 import type { IncidentService } from './incident.service.js';
 import type { ParamValidator } from './param-validator.js';
 import type { SettingsService } from './settings.service.js';
 
 const HOUR = 3_600_000;
+
+/** A request checked against the catalog, ready to be turned into rows for its targets. */
+export interface CheckedRequest {
+  def: ActionDefinition;
+  source: ActionSource;
+  params: Record<string, unknown>;
+}
 
 export interface TransitionExtra {
   result?: Record<string, unknown> | null;
@@ -75,7 +82,8 @@ export class ActionService {
     input: ActionRequest,
     link: { undoOf?: ActionRow },
   ): Promise<string> {
-    const def = actionDefinition(input.type);
+    const checked = this.checkRequest(principal, input);
+    const { def, params } = checked;
     if (def.targetKind !== input.target.kind) {
       throw new InputError(
         `${def.id} acts on a ${def.targetKind}, not a ${input.target.kind}; set target.kind to "${def.targetKind}".`,
@@ -84,22 +92,6 @@ export class ActionService {
         },
       );
     }
-    if (!def.requestRoles.includes(principal.role)) {
-      throw new NotAllowedError(
-        `Your role (${principal.role}) cannot request ${def.id}; it needs ${def.requestRoles.join(' or ')}.`,
-        {
-          needs: def.requestRoles,
-        },
-      );
-    }
-    const source: ActionSource = input.source ?? 'manual';
-    if (principal.kind === 'user' && source !== 'manual' && source !== 'live_response') {
-      throw new NotAllowedError(
-        `Only API tokens and Quell itself may request actions with source ${source}.`,
-        { source },
-      );
-    }
-    const params = this.params.check(def.id, input.params ?? {});
     if (
       def.targetKind === 'file' &&
       typeof params.sha256 === 'string' &&
@@ -122,10 +114,75 @@ export class ActionService {
     if (input.incidentId) await this.incidents.mustGet(trx, input.incidentId);
 
     const settings = await this.settings.get(trx);
+    const row = this.buildRow(principal, checked, input, input.target, group ?? null, settings, {
+      undoOf: link.undoOf?.id ?? null,
+    });
+    await this.insertRequested(trx, principal, [row]);
+    if (link.undoOf) {
+      if (
+        !(await this.ctx.store.actions.update(trx, link.undoOf.id, link.undoOf.version, {
+          undone_by: row.id,
+          updated_at: row.created_at,
+        }))
+      ) {
+        throw new ConflictError(
+          `Action ${link.undoOf.id} changed while the undo was being requested; try again.`,
+          {},
+        );
+      }
+    }
+    if (input.incidentId) {
+      await this.incidents.note(trx, input.incidentId, actorName(principal), 'action_requested', def.title, {
+        actionId: row.id,
+        type: def.id,
+        status: row.status,
+      });
+    }
+    return row.id;
+  }
+
+  /**
+   * What a request must satisfy whatever its target: the caller's role, the source, and the
+   * parameters against the catalog. Returns the definition and the checked parameters.
+   */
+  checkRequest(
+    principal: Principal,
+    input: Pick<ActionRequest, 'type' | 'source' | 'params'>,
+  ): CheckedRequest {
+    const def = actionDefinition(input.type);
+    if (!def.requestRoles.includes(principal.role)) {
+      throw new NotAllowedError(
+        `Your role (${principal.role}) cannot request ${def.id}; it needs ${def.requestRoles.join(' or ')}.`,
+        {
+          needs: def.requestRoles,
+        },
+      );
+    }
+    const source: ActionSource = input.source ?? 'manual';
+    if (principal.kind === 'user' && source !== 'manual' && source !== 'live_response') {
+      throw new NotAllowedError(
+        `Only API tokens and Quell itself may request actions with source ${source}.`,
+        { source },
+      );
+    }
+    return { def, source, params: this.params.check(def.id, input.params ?? {}) };
+  }
+
+  /** The new action's row, with the approval policy decided for its target's device group. */
+  buildRow(
+    principal: Principal,
+    checked: CheckedRequest,
+    input: Pick<ActionRequest, 'comment' | 'incidentId' | 'alertId' | 'investigationId' | 'ttlHours'>,
+    target: ActionRequest['target'],
+    group: { id: string; automation_level: string } | null,
+    settings: Settings,
+    link: { undoOf?: string | null; batchId?: string | null } = {},
+  ): ActionRow {
+    const { def, source, params } = checked;
     const decision = decideApproval({
       definition: def,
       source,
-      deviceGroupId: groupId,
+      deviceGroupId: group?.id ?? null,
       automationLevel: (group?.automation_level as AutomationLevel | undefined) ?? 'full',
       filePath: typeof params.path === 'string' ? params.path : undefined,
       rules: settings.approvalRules,
@@ -133,22 +190,20 @@ export class ActionService {
     });
     const now = this.ctx.clock.now();
     const ttl = (input.ttlHours ?? settings.actionTtlHours) * HOUR;
-    const id = this.ctx.ids.next('action');
     const status: ActionStatus = decision.needsApproval ? 'pending_approval' : 'queued';
-    const actor = actorName(principal);
-    const row: ActionRow = {
-      id,
+    return {
+      id: this.ctx.ids.next('action'),
       type: def.id,
       status,
       source,
-      target_kind: input.target.kind,
-      target_id: input.target.id,
-      target: toJson(input.target),
-      device_group_id: groupId,
+      target_kind: target.kind,
+      target_id: target.id,
+      target: toJson(target),
+      device_group_id: group?.id ?? null,
       params: toJson(params),
       result: null,
       error: null,
-      requested_by: actor,
+      requested_by: actorName(principal),
       requested_by_id: principal.id,
       request_comment: input.comment ?? (typeof params.comment === 'string' ? params.comment : null),
       approval_reason: decision.reason,
@@ -157,7 +212,7 @@ export class ActionService {
       incident_id: input.incidentId ?? null,
       alert_id: input.alertId ?? null,
       investigation_id: input.investigationId ?? null,
-      undo_of: link.undoOf?.id ?? null,
+      undo_of: link.undoOf ?? null,
       undone_by: null,
       attempts: 0,
       next_attempt_at: null,
@@ -168,47 +223,43 @@ export class ActionService {
       created_at: now,
       updated_at: now,
       version: 1,
+      batch_id: link.batchId ?? null,
     };
-    await this.ctx.store.actions.insert(trx, row);
-    await this.ctx.store.actions.insertEvents(trx, [
-      {
+  }
+
+  /** Writes new actions with their first timeline event and audit entry, in the caller's transaction. */
+  async insertRequested(trx: Tx, principal: Principal, rows: readonly ActionRow[]): Promise<void> {
+    const actor = actorName(principal);
+    await this.ctx.store.actions.insertMany(trx, rows);
+    await this.ctx.store.actions.insertEvents(
+      trx,
+      rows.map((r) => ({
         id: this.ctx.ids.next('ev'),
-        action_id: id,
-        at: now,
+        action_id: r.id,
+        at: r.created_at,
         from_status: null,
-        to_status: status,
+        to_status: r.status,
         actor,
-        reason: decision.reason,
-      },
-    ]);
-    if (link.undoOf) {
-      if (
-        !(await this.ctx.store.actions.update(trx, link.undoOf.id, link.undoOf.version, {
-          undone_by: id,
-          updated_at: now,
-        }))
-      ) {
-        throw new ConflictError(
-          `Action ${link.undoOf.id} changed while the undo was being requested; try again.`,
-          {},
-        );
-      }
-    }
-    if (input.incidentId) {
-      await this.incidents.note(trx, input.incidentId, actor, 'action_requested', def.title, {
-        actionId: id,
-        type: def.id,
-        status,
-      });
-    }
-    await audit(this.ctx, trx, principal, 'action.requested', id, {
-      type: def.id,
-      target: input.target.id,
-      source,
-      status,
-      undoOf: link.undoOf?.id ?? null,
-    });
-    return id;
+        reason: r.approval_reason,
+      })),
+    );
+    await this.ctx.store.audit.append(
+      trx,
+      rows.map((r) => ({
+        at: r.created_at,
+        actor,
+        event: 'action.requested',
+        subject: r.id,
+        data: {
+          type: r.type,
+          target: r.target_id,
+          source: r.source,
+          status: r.status,
+          undoOf: r.undo_of,
+          ...(r.batch_id && { batchId: r.batch_id }),
+        },
+      })),
+    );
   }
 
   async get(id: string): Promise<Action> {
@@ -390,19 +441,7 @@ export class ActionService {
   ): Promise<ActionRow> {
     assertTransition(row.id, row.status as ActionStatus, to);
     const now = this.ctx.clock.now();
-    const values: Partial<ActionRow> = {
-      status: to,
-      updated_at: now,
-      ...(extra.result !== undefined && { result: extra.result === null ? null : toJson(extra.result) }),
-      ...(extra.error !== undefined && { error: extra.error }),
-      ...(extra.decidedBy !== undefined && { decided_by: extra.decidedBy }),
-      ...(extra.decisionComment !== undefined && { decision_comment: extra.decisionComment }),
-      ...(extra.attempts !== undefined && { attempts: extra.attempts }),
-      ...(extra.nextAttemptAt !== undefined && { next_attempt_at: extra.nextAttemptAt }),
-      ...(extra.claimedBy !== undefined && { claimed_by: extra.claimedBy }),
-      ...(extra.claimedUntil !== undefined && { claimed_until: extra.claimedUntil }),
-      ...(extra.expiresAt !== undefined && { expires_at: extra.expiresAt }),
-    };
+    const values = transitionValues(to, now, extra);
     if (!(await this.ctx.store.actions.update(trx, row.id, row.version, values))) {
       throw new ConflictError(
         `Action ${row.id} changed meanwhile (someone else acted on it); reload and try again.`,
@@ -444,6 +483,59 @@ export class ActionService {
     return { ...row, ...values, version: row.version + 1 };
   }
 
+  /**
+   * Moves many actions along one non-terminal edge (queued → dispatched, dispatched → running) in
+   * the caller's transaction: each row is still written with its version check, but timeline
+   * events and audit entries go in one insert each, so a fan-out to thousands of devices costs
+   * one statement per action, not four. Terminal moves go through {@link transition}, which also
+   * keeps undo links consistent.
+   */
+  async transitionMany(
+    trx: Tx,
+    items: ReadonlyArray<{ row: ActionRow; extra?: TransitionExtra }>,
+    to: ActionStatus,
+    actor: string,
+    reason: string | null,
+  ): Promise<ActionRow[]> {
+    if (isTerminal(to)) throw new Error(`transitionMany is for non-terminal moves, not ${to}`);
+    const now = this.ctx.clock.now();
+    const out: ActionRow[] = [];
+    for (const { row, extra = {} } of items) {
+      assertTransition(row.id, row.status as ActionStatus, to);
+      const values = transitionValues(to, now, extra);
+      if (!(await this.ctx.store.actions.update(trx, row.id, row.version, values))) {
+        throw new ConflictError(
+          `Action ${row.id} changed meanwhile (someone else acted on it); reload and try again.`,
+          { id: row.id },
+        );
+      }
+      out.push({ ...row, ...values, version: row.version + 1 });
+    }
+    await this.ctx.store.actions.insertEvents(
+      trx,
+      items.map(({ row }) => ({
+        id: this.ctx.ids.next('ev'),
+        action_id: row.id,
+        at: now,
+        from_status: row.status,
+        to_status: to,
+        actor,
+        reason,
+      })),
+    );
+    await this.ctx.store.audit.append(
+      trx,
+      items.map(({ row }) => ({
+        at: now,
+        actor,
+        event: `action.${to}`,
+        subject: row.id,
+        data: { type: row.type, from: row.status, reason },
+      })),
+    );
+    return out;
+  }
+
   private async loadOneType(trx: Tx, ids: readonly string[], verb: string): Promise<ActionRow[]> {
     const rows = await this.ctx.store.actions.getMany(trx, ids);
     const missing = ids.filter((id) => !rows.some((r) => r.id === id));
@@ -458,6 +550,23 @@ export class ActionService {
     const order = new Map(ids.map((id, i) => [id, i]));
     return rows.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
   }
+}
+
+/** The columns a transition writes. */
+function transitionValues(to: ActionStatus, now: number, extra: TransitionExtra): Partial<ActionRow> {
+  return {
+    status: to,
+    updated_at: now,
+    ...(extra.result !== undefined && { result: extra.result === null ? null : toJson(extra.result) }),
+    ...(extra.error !== undefined && { error: extra.error }),
+    ...(extra.decidedBy !== undefined && { decided_by: extra.decidedBy }),
+    ...(extra.decisionComment !== undefined && { decision_comment: extra.decisionComment }),
+    ...(extra.attempts !== undefined && { attempts: extra.attempts }),
+    ...(extra.nextAttemptAt !== undefined && { next_attempt_at: extra.nextAttemptAt }),
+    ...(extra.claimedBy !== undefined && { claimed_by: extra.claimedBy }),
+    ...(extra.claimedUntil !== undefined && { claimed_until: extra.claimedUntil }),
+    ...(extra.expiresAt !== undefined && { expires_at: extra.expiresAt }),
+  };
 }
 
 /** Keeps only the parameters the undo action declares (e.g. the file hash, the rule name). */

@@ -9,6 +9,7 @@ import { ExecutorRegistry } from '../engine/executor.js';
 import { WebhookExecutor } from '../engine/webhook.executor.js';
 import { AccessService } from './access.service.js';
 import { ActionService } from './action.service.js';
+import { ActionBatchService } from './action-batch.service.js';
 import type { ServiceContext } from './context.js';
 import { DeviceGroupService } from './device-group.service.js';
 import { DeviceService } from './device.service.js';
@@ -34,6 +35,8 @@ export interface Services {
   ingest: IngestService;
   incidents: IncidentService;
   actions: ActionService;
+  /** One action for many devices. */
+  actionBatches: ActionBatchService;
   access: AccessService;
   executors: ExecutorRegistry;
   notifiers: NotifierRegistry;
@@ -112,6 +115,7 @@ export function createServices(ctx: ServiceContext, opts: ServiceOptions = {}): 
     ingest,
     incidents,
     actions,
+    actionBatches: new ActionBatchService(ctx, actions, settings, incidents),
     access,
     executors,
     notifiers,

@@ -2,12 +2,14 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import * as m001 from './001-initial.js';
 import * as m002 from './002-drop-alert-entities.js';
 import * as m003 from './003-agents.js';
+import * as m004 from './004-action-batches.js';
 
 /** Migrations live in code so the built package carries them; add new ones at the end, never edit old ones. */
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': m001,
   '002-drop-alert-entities': m002,
   '003-agents': m003,
+  '004-action-batches': m004,
 };
 
 class InCodeProvider implements MigrationProvider {

@@ -58,6 +58,7 @@ export function toAction(r: ActionRow): Action {
     investigationId: r.investigation_id,
     undoOf: r.undo_of,
     undoneBy: r.undone_by,
+    batchId: r.batch_id ?? null,
     policyStatus: policyStatus(r),
     attempts: r.attempts,
     progress: toProgress(r.progress),
@@ -289,6 +290,7 @@ export class ActionRepo {
     if (q.status) query = query.where('status', '=', q.status);
     if (q.entity) query = query.where('target_id', '=', q.entity);
     if (q.incidentId) query = query.where('incident_id', '=', q.incidentId);
+    if (q.batchId) query = query.where('batch_id', '=', q.batchId);
     if (q.requestedBy) query = query.where('requested_by', '=', q.requestedBy);
     if (q.decidedBy) query = query.where('decided_by', '=', q.decidedBy);
     // Sorting by a text column breaks ties by creation time, so (type|status, created_at, id)

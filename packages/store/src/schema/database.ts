@@ -102,6 +102,24 @@ export interface ActionsTable {
    * the row type because actions are created without it.
    */
   progress?: string | null;
+  /** The batch this action was fanned out from, if any (optional: most actions have none). */
+  batch_id?: string | null;
+}
+
+export interface ActionBatchesTable {
+  id: string;
+  type: string;
+  /** JSON of the device selector as requested. */
+  selector: string;
+  params: string;
+  requested_by: string;
+  requested_by_id: string;
+  request_comment: string | null;
+  incident_id: string | null;
+  total: number;
+  /** JSON array of `{device, reason}` for selected devices that got no action. */
+  skipped: string;
+  created_at: number;
 }
 
 export interface ActionEventsTable {
@@ -253,6 +271,7 @@ export interface Database {
   incident_activity: IncidentActivityTable;
   actions: ActionsTable;
   action_events: ActionEventsTable;
+  action_batches: ActionBatchesTable;
   devices: DevicesTable;
   device_groups: DeviceGroupsTable;
   users: UsersTable;

@@ -1,0 +1,72 @@
+import { join } from 'node:path';
+import pino from 'pino';
+import { createStore, type DatabaseConfig, type Store } from '@quell/store';
+import { createIds, createServices, type ManualClock, type Services } from '@quell/server';
+import type { AgentKeys } from '../../src/agents/keys/agent-keys.js';
+import { attachAgentGateway } from '../../src/agents/gateway/agent-support.js';
+import { AgentListener } from '../../src/agents/gateway/agent-listener.js';
+import type { AgentGateway } from '../../src/agents/gateway/agent-gateway.js';
+import { blobUploadSink } from '../../src/agents/gateway/blob-upload-sink.js';
+import { attachExpiryNotifier } from '../../src/engine/expiry-notifier.js';
+
+/** One server instance on a database: services, gateway and agent listener (no console HTTP). */
+export interface Stack {
+  store: Store;
+  services: Services;
+  gateway: AgentGateway;
+  keys: AgentKeys;
+  agentUrl: string;
+  close(): Promise<void>;
+}
+
+export async function startStack(db: DatabaseConfig, dataDir: string, clock: ManualClock): Promise<Stack> {
+  const store = await createStore(db);
+  const log = pino({ level: 'silent' });
+  const services = createServices(
+    { store, clock, ids: createIds(clock), log },
+    { env: {}, blobDir: join(dataDir, 'blobs') },
+  );
+  await services.deviceGroups.ensureDefaults();
+  const keys = await services.agentKeys.get();
+  const gateway = attachAgentGateway(services, {
+    instanceId: 'test',
+    heartbeatMs: 15_000,
+    keys,
+    uploads: blobUploadSink(services.blobs),
+    presenceFlushMs: 100,
+    revocationPollMs: 500,
+  });
+  attachExpiryNotifier(services, {}, log);
+  gateway.start();
+  const listener = new AgentListener(gateway, services.enrollment, clock, log, {
+    host: '127.0.0.1',
+    port: 0,
+    keys,
+  });
+  const port = await listener.listen();
+  services.dispatcher.start(50);
+  return {
+    store,
+    services,
+    gateway,
+    keys,
+    agentUrl: AgentListener.urlFor('127.0.0.1', port),
+    async close() {
+      await services.dispatcher.stop();
+      await listener.close();
+      await store.close();
+    },
+  };
+}
+
+export async function eventually<T>(fn: () => Promise<T> | T, ok: (v: T) => boolean, ms = 5000): Promise<T> {
+  const end = Date.now() + ms;
+  let last = await fn();
+  while (!ok(last)) {
+    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms; last: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 25));
+    last = await fn();
+  }
+  return last;
+}
+
