@@ -12,12 +12,18 @@ export const INDICATOR_TYPES = ['sha256', 'sha1', 'md5', 'ipv4', 'ipv6', 'domain
 export type IndicatorType = (typeof INDICATOR_TYPES)[number];
 
 export const FILE_INDICATOR_TYPES = ['sha256', 'sha1', 'md5'] as const satisfies readonly IndicatorType[];
+export type FileIndicatorType = (typeof FILE_INDICATOR_TYPES)[number];
+
+/** Hex digits in each hash type; a value of another length is a different hash (or a typo). */
+export const HASH_HEX_LENGTHS: Record<FileIndicatorType, number> = { sha256: 64, sha1: 40, md5: 32 };
+
 export const NETWORK_INDICATOR_TYPES = [
   'ipv4',
   'ipv6',
   'domain',
   'url',
 ] as const satisfies readonly IndicatorType[];
+export type NetworkIndicatorType = (typeof NETWORK_INDICATOR_TYPES)[number];
 
 /**
  * What an indicator does when it matches.
