@@ -120,3 +120,25 @@ export { UNGROUPED_ID, ruleMatches, matchDeviceGroup } from './policy/device-gro
 export type { DeviceGroup, DeviceGroupRule, DeviceFacts } from './policy/device-groups.js';
 export { decideApproval, SYSTEM_FOLDERS, TEMP_FOLDERS } from './policy/approval-policy.js';
 export type { ApprovalRule, ApprovalContext, ApprovalDecision } from './policy/approval-policy.js';
+export { HASH_HEX_LENGTHS } from './vocab/indicator.js';
+export type { FileIndicatorType, NetworkIndicatorType } from './vocab/indicator.js';
+export { normalizeIndicatorValue } from './indicators/normalize.js';
+export { cidrContains } from './indicators/ip.js';
+export { domainCovers } from './indicators/domain.js';
+export { urlMatches, MAX_URL_LENGTH } from './indicators/url.js';
+export {
+  checkIndicatorInput,
+  validateIndicatorInput,
+  MAX_INDICATOR_TITLE_LENGTH,
+  MAX_INDICATOR_DESCRIPTION_LENGTH,
+  MAX_INDICATOR_DEVICE_GROUPS,
+  MAX_INDICATOR_EXTERNAL_ID_LENGTH,
+} from './indicators/indicator-input.js';
+export type {
+  IndicatorInput,
+  IndicatorDraft,
+  IndicatorProblem,
+  IndicatorCheck,
+} from './indicators/indicator-input.js';
+export { resolveIndicatorPrecedence } from './indicators/precedence.js';
+export type { PrecedenceCandidate } from './indicators/precedence.js';
