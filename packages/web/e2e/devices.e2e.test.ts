@@ -18,6 +18,7 @@ const WEB_INDEX = fileURLToPath(new URL('../dist/index.html', import.meta.url));
 const SHOTS = join(tmpdir(), 'quell-e2e');
 const ADMIN = { email: 'admin@quell.test', password: 'e2e-correct-horse-battery' };
 const HOST = 'fin-web01.e2e.test';
+const HOST2 = 'fin-web02.e2e.test';
 
 /** What the fake agent reads back after a command: the state a real agent would verify. */
 function stateAfter(prev: AgentState, cmd: Command): AgentState {
@@ -54,6 +55,7 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('devices in the console', () 
   let browser: Browser;
   let token: string;
   let agent: FakeAgent | undefined;
+  let second: FakeAgent | undefined;
   let context: BrowserContext | undefined;
   let page: Page | undefined;
 
@@ -69,6 +71,40 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('devices in the console', () 
     expect(res.ok, `${method} ${path}: ${res.status}`).toBe(true);
     return res.json();
   };
+
+  /** Enrolls a protocol-level fake agent for `host` and connects it. */
+  async function enrollFake(host: string): Promise<FakeAgent> {
+    const t = (await api('POST', '/api/enrollment-tokens', { label: host })) as EnrollmentTokenCreated;
+    const keys = agentKeyPair();
+    const enrolled = await enrollOverHttps(t.agentUrl, t.certSha256, {
+      token: t.token,
+      publicKey: keys.publicKeyB64,
+      inventory: inventory(host),
+    });
+    expect(enrolled.status, JSON.stringify(enrolled.body)).toBe(200);
+    const a: FakeAgent = new FakeAgent({
+      agentUrl: t.agentUrl,
+      certSha256: t.certSha256,
+      deviceId: enrolled.body.deviceId,
+      hostname: host,
+      privateKey: keys.privateKey,
+      serverPublicKey: enrolled.body.serverPublicKey,
+      answer: (cmd) => {
+        a.setState(stateAfter(a.state, cmd));
+        return {
+          status: 'succeeded',
+          result:
+            cmd.type === 'isolate_device'
+              ? { verified: true, rulesetHash: 'e2e0ruleset' }
+              : cmd.type === 'run_av_scan'
+                ? { filesScanned: 3, filesSkipped: 0, detections: 0, engines: ['hash'], durationMs: 4 }
+                : { verified: true },
+        };
+      },
+    });
+    await a.connect();
+    return a;
+  }
 
   async function loggedIn(): Promise<Page> {
     context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
@@ -99,34 +135,8 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('devices in the console', () 
     });
     token = ((await login.json()) as { token: string }).token;
 
-    const t = (await api('POST', '/api/enrollment-tokens', { label: HOST })) as EnrollmentTokenCreated;
-    const keys = agentKeyPair();
-    const enrolled = await enrollOverHttps(t.agentUrl, t.certSha256, {
-      token: t.token,
-      publicKey: keys.publicKeyB64,
-      inventory: inventory(HOST),
-    });
-    expect(enrolled.status, JSON.stringify(enrolled.body)).toBe(200);
-    const a: FakeAgent = new FakeAgent({
-      agentUrl: t.agentUrl,
-      certSha256: t.certSha256,
-      deviceId: enrolled.body.deviceId,
-      hostname: HOST,
-      privateKey: keys.privateKey,
-      serverPublicKey: enrolled.body.serverPublicKey,
-      answer: (cmd) => {
-        a.setState(stateAfter(a.state, cmd));
-        return {
-          status: 'succeeded',
-          result:
-            cmd.type === 'isolate_device'
-              ? { verified: true, rulesetHash: 'e2e0ruleset' }
-              : { verified: true },
-        };
-      },
-    });
-    agent = a;
-    await a.connect();
+    agent = await enrollFake(HOST);
+    second = await enrollFake(HOST2);
 
     await mkdir(SHOTS, { recursive: true });
     browser = await chromium.launch({
@@ -145,6 +155,7 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('devices in the console', () 
 
   afterAll(async () => {
     await agent?.disconnect();
+    await second?.disconnect();
     await browser?.close();
     await server?.close();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
@@ -201,5 +212,37 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('devices in the console', () 
       )
       .waitFor();
     expect(agent!.commands().map((c) => c.command.type)).toEqual(['isolate_device', 'release_device']);
+  });
+
+  it('scans two selected devices with one batch and watches both succeed', async () => {
+    const p = await loggedIn();
+    await p.getByTestId('nav-devices').click();
+    for (const host of [HOST, HOST2])
+      await p
+        .locator(
+          `[data-testid="device-row"][data-hostname="${host}"] [data-testid="device-health"][data-health="online"]`,
+        )
+        .waitFor();
+    await p.getByTestId('devices-select-all').check();
+    await p.getByTestId('devices-selection').getByText('2 selected').waitFor();
+    await p.getByTestId('action-menu').click();
+    await p.getByTestId('action-scan').click();
+    await p.getByTestId('device-action-comment').fill('e2e: sweep both');
+    await p.getByTestId('scan-confirm').click();
+    await p.getByTestId('scan-confirm').waitFor({ state: 'hidden' });
+
+    const progress = p.getByTestId('batch-progress');
+    await progress.waitFor();
+    await p.getByTestId('batch-count-succeeded').filter({ hasText: 'Succeeded: 2' }).waitFor();
+    const batchId = await progress.getAttribute('data-batch-id');
+    const batch = await api('GET', `/api/action-batches/${batchId}`);
+    expect(batch).toMatchObject({ type: 'run_av_scan', total: 2, requestComment: 'e2e: sweep both' });
+    expect(batch.counts.succeeded).toBe(2);
+    for (const a of [agent!, second!])
+      expect(a.commands().filter((c) => c.command.type === 'run_av_scan')).toHaveLength(1);
+
+    await progress.getByRole('link', { name: /Action Center/ }).click();
+    await p.getByTestId('filter-batch').waitFor();
+    expect(await p.getByTestId('filter-batch').inputValue()).toBe(batchId);
   });
 });

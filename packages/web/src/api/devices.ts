@@ -1,6 +1,12 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { Action, ActionRequest, DeviceListQuery, EnrollmentTokenInput } from '@quell/contracts';
-import { isTerminal } from '@quell/core';
+import type {
+  Action,
+  ActionBatchRequest,
+  ActionRequest,
+  DeviceListQuery,
+  EnrollmentTokenInput,
+} from '@quell/contracts';
+import { PENDING_STATUSES, isTerminal } from '@quell/core';
 import { actionKeys } from './actions';
 import { call } from './client';
 
@@ -71,6 +77,31 @@ export function useRequestDeviceAction() {
     onSuccess: () => {
       void qc.invalidateQueries({ queryKey: deviceKeys.all });
       void qc.invalidateQueries({ queryKey: actionKeys.all });
+    },
+  });
+}
+
+/** Requests one action for many devices (a batch); devices and the Action Center refresh. */
+export function useRequestActionBatch() {
+  const qc = useQueryClient();
+  return useMutation({
+    meta: { quiet: true },
+    mutationFn: (body: ActionBatchRequest) => call('requestActionBatch', { body }),
+    onSuccess: () => {
+      void qc.invalidateQueries({ queryKey: deviceKeys.all });
+      void qc.invalidateQueries({ queryKey: actionKeys.all });
+    },
+  });
+}
+
+/** A batch's per-status counts, followed closely while any of its actions is pending. */
+export function useActionBatch(id: string) {
+  return useQuery({
+    queryKey: ['action-batches', id] as const,
+    queryFn: () => call('getActionBatch', { params: { id } }),
+    refetchInterval: (query) => {
+      const b = query.state.data;
+      return b && PENDING_STATUSES.every((s) => b.counts[s] === 0) ? false : LIVE_MS / 2;
     },
   });
 }

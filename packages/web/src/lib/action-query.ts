@@ -17,6 +17,7 @@ export function actionQuery(tab: ActionTab, f: ActionFilterValues): ActionListQu
     status: oneOf<ActionStatus>(ACTION_STATUSES, f.status),
     entity: f.entity || undefined,
     incidentId: f.incidentId || undefined,
+    batchId: f.batchId || undefined,
     requestedBy: f.requestedBy || undefined,
     decidedBy: f.decidedBy || undefined,
     sort: oneOf(ACTION_SORTS, f.sort) ?? 'createdAt',

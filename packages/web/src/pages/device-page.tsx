@@ -102,7 +102,7 @@ function DeviceView({ d, onLive }: { d: DeviceDetail; onLive: (live: boolean) =>
       </Grid>
       <DeviceInventory d={d} />
       <DeviceActionsList actions={items} />
-      {chosen && <DeviceActionModal device={d} type={chosen} onClose={() => setChosen(null)} />}
+      {chosen && <DeviceActionModal devices={[d]} type={chosen} onClose={() => setChosen(null)} />}
     </>
   );
 }

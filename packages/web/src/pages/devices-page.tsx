@@ -7,6 +7,10 @@ import { useDeviceList } from '../api/devices';
 import { useMe } from '../api/session';
 import { DebouncedInput } from '../components/debounced-input';
 import { QueryState } from '../components/query-state';
+import { BatchProgress } from '../components/devices/batch-progress';
+import { DeviceActionMenu } from '../components/devices/device-action-menu';
+import { DeviceActionModal } from '../components/devices/device-action-modal';
+import type { DeviceActionType } from '../components/devices/device-action-types';
 import { DeviceTable } from '../components/devices/device-table';
 import { EnrollDeviceModal } from '../components/devices/enroll-device-modal';
 import { humanize } from '../lib/format';
@@ -29,6 +33,10 @@ export function DevicesPage() {
     enrolled: f.enrolled === '1' ? true : undefined,
   };
   const list = useDeviceList(query);
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [chosen, setChosen] = useState<DeviceActionType | null>(null);
+  const [batchId, setBatchId] = useState<string | null>(null);
+  const picked = (list.data?.items ?? []).filter((d) => selected.has(d.id));
 
   return (
     <Stack>
@@ -82,13 +90,34 @@ export function DevicesPage() {
           />
         </Group>
       </Paper>
+      {picked.length > 0 && (
+        <Group gap="sm" data-testid="devices-selection">
+          <Text size="sm">{picked.length} selected</Text>
+          <DeviceActionMenu label={`Act on ${picked.length} devices`} onChoose={setChosen} />
+          <Button variant="subtle" size="xs" onClick={() => setSelected(new Set())}>
+            Clear selection
+          </Button>
+        </Group>
+      )}
+      {batchId && <BatchProgress id={batchId} onClose={() => setBatchId(null)} />}
       <QueryState query={list} title="Could not load devices">
-        {(data) => <DeviceTable devices={data.items} />}
+        {(data) => <DeviceTable devices={data.items} selected={selected} onSelect={setSelected} />}
       </QueryState>
       <Text size="xs" c="dimmed">
         Isolation and restriction show what the agent read back from the device, not what was asked.
       </Text>
       {adding && <EnrollDeviceModal onClose={() => setAdding(false)} />}
+      {chosen && picked.length > 0 && (
+        <DeviceActionModal
+          devices={picked}
+          type={chosen}
+          onClose={() => setChosen(null)}
+          onBatch={(b) => {
+            setBatchId(b.id);
+            setSelected(new Set());
+          }}
+        />
+      )}
     </Stack>
   );
 }

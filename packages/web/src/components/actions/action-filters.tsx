@@ -13,6 +13,7 @@ export const ACTION_FILTER_KEYS = [
   'status',
   'entity',
   'incidentId',
+  'batchId',
   'requestedBy',
   'decidedBy',
   'sort',
@@ -127,6 +128,14 @@ export function ActionFilters({
           value={f.incidentId}
           onValue={(incidentId) => setF({ incidentId })}
           w={180}
+        />
+        <DebouncedInput
+          label="Batch"
+          placeholder="batch_…"
+          value={f.batchId}
+          onValue={(batchId) => setF({ batchId })}
+          w={180}
+          data-testid="filter-batch"
         />
         <DebouncedInput
           label="Requested by"

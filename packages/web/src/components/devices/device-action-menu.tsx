@@ -15,7 +15,13 @@ export function useMayRequest(): (type: DeviceActionType) => boolean {
 }
 
 /** The device page's "Actions" menu; each item opens its confirmation dialog. */
-export function DeviceActionMenu({ onChoose }: { onChoose: (type: DeviceActionType) => void }) {
+export function DeviceActionMenu({
+  onChoose,
+  label = 'Actions',
+}: {
+  onChoose: (type: DeviceActionType) => void;
+  label?: string;
+}) {
   const catalog = useCatalog();
   const mayRequest = useMayRequest();
   const byId = catalogById(catalog.data?.items);
@@ -23,7 +29,7 @@ export function DeviceActionMenu({ onChoose }: { onChoose: (type: DeviceActionTy
     <Menu position="bottom-end" width={280} withinPortal shadow="md">
       <Menu.Target>
         <Button color="red" loading={catalog.isPending} data-testid="action-menu">
-          Actions
+          {label}
         </Button>
       </Menu.Target>
       <Menu.Dropdown>

@@ -1,26 +1,34 @@
 import { useState } from 'react';
 import { Alert, Button, Group, Modal, SegmentedControl, Stack, Switch, Text, Textarea } from '@mantine/core';
-import type { Device } from '@quell/contracts';
+import type { ActionBatch, Device } from '@quell/contracts';
 import { errorMessage } from '../../api/client';
-import { useRequestDeviceAction } from '../../api/devices';
+import { useRequestActionBatch, useRequestDeviceAction } from '../../api/devices';
 import { notify } from '../../lib/notify';
 import { ACTION_CONSEQUENCE, ACTION_LABEL, ACTION_SLUG, type DeviceActionType } from './device-action-types';
 import { ExclusionsEditor, rowErrors, toExclusion, type ExclusionRow } from './exclusions-editor';
 
 /**
- * Confirms one device action with a comment, and for isolation the mode, exclusions and DNS/DHCP
- * allowances; for a scan, its scope. Errors from the API stay in the dialog.
+ * Confirms a device action with a comment, and for isolation the mode, exclusions and DNS/DHCP
+ * allowances; for a scan, its scope. One device: one action. Several: one batch request, which the
+ * server fans out (its progress is handed to `onBatch`). Errors from the API stay in the dialog.
  */
 export function DeviceActionModal({
-  device,
+  devices,
   type,
   onClose,
+  onBatch,
 }: {
-  device: Device;
+  devices: readonly Device[];
   type: DeviceActionType;
   onClose: () => void;
+  onBatch?: (batch: ActionBatch) => void;
 }) {
-  const request = useRequestDeviceAction();
+  const single = useRequestDeviceAction();
+  const batch = useRequestActionBatch();
+  const request = devices.length === 1 ? single : batch;
+  const device = devices[0];
+  const subject = devices.length === 1 ? (device?.hostname ?? '') : `${devices.length} devices`;
+  const away = devices.filter((d) => d.health !== 'online');
   const [comment, setComment] = useState('');
   const [mode, setMode] = useState<'full' | 'selective'>('full');
   const [rows, setRows] = useState<ExclusionRow[]>([]);
@@ -44,23 +52,36 @@ export function DeviceActionModal({
 
   const submit = () => {
     setError(null);
-    request.mutate(
+    const shared = { params: params(), ...(comment.trim() && { comment: comment.trim() }) };
+    const onError = (e: unknown) => setError(errorMessage(e));
+    if (devices.length === 1 && device) {
+      single.mutate(
+        { type, target: { kind: 'device', id: device.id, label: device.hostname }, ...shared },
+        {
+          onSuccess: (a) => {
+            notify.success(
+              a.status === 'pending_approval'
+                ? `${a.title} on ${device.hostname} waits for approval: ${a.approvalReason}`
+                : `${a.title} on ${device.hostname} requested.`,
+            );
+            onClose();
+          },
+          onError,
+        },
+      );
+      return;
+    }
+    batch.mutate(
+      { type, select: { devices: devices.map((d) => d.id) }, ...shared },
       {
-        type,
-        target: { kind: 'device', id: device.id, label: device.hostname },
-        params: params(),
-        ...(comment.trim() && { comment: comment.trim() }),
-      },
-      {
-        onSuccess: (a) => {
+        onSuccess: (b) => {
           notify.success(
-            a.status === 'pending_approval'
-              ? `${a.title} on ${device.hostname} waits for approval: ${a.approvalReason}`
-              : `${a.title} on ${device.hostname} requested.`,
+            `${b.title} requested on ${b.total} devices${b.skipped.length ? `; ${b.skipped.length} skipped` : ''}.`,
           );
+          onBatch?.(b);
           onClose();
         },
-        onError: (e) => setError(errorMessage(e)),
+        onError,
       },
     );
   };
@@ -69,17 +90,23 @@ export function DeviceActionModal({
     <Modal
       opened
       onClose={onClose}
-      title={`${ACTION_LABEL[type].replace('…', '')}: ${device.hostname}`}
+      title={`${ACTION_LABEL[type].replace('…', '')}: ${subject}`}
       size={type === 'isolate_device' ? 'xl' : 'md'}
       data-testid={`${slug}-modal`}
     >
       <Stack>
         <Text size="sm">{ACTION_CONSEQUENCE[type]}</Text>
-        {device.health !== 'online' && (
+        {devices.length === 1 && device && device.health !== 'online' && (
           <Alert color="yellow" data-testid="device-offline-note">
             {device.enrolled
               ? 'The device is not online: the action waits for it to connect, until it expires.'
               : 'This device has no Quell agent: the action cannot run until one enrolls.'}
+          </Alert>
+        )}
+        {devices.length > 1 && away.length > 0 && (
+          <Alert color="yellow" data-testid="device-offline-note">
+            {away.length} of {devices.length} devices are not online: their actions wait for them to connect
+            (devices without an agent are skipped).
           </Alert>
         )}
         {type === 'isolate_device' && (

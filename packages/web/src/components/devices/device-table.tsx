@@ -1,11 +1,30 @@
-import { Anchor, Paper, Table, Text } from '@mantine/core';
+import { Anchor, Checkbox, Paper, Table, Text } from '@mantine/core';
 import { Link } from 'react-router';
 import type { Device } from '@quell/contracts';
 import { fmtTime, relTime } from '../../lib/format';
 import { EnforcementBadge, HealthBadge } from './device-badges';
 
-/** The device list: each hostname links to its page, where the actions are. */
-export function DeviceTable({ devices }: { devices: readonly Device[] }) {
+/**
+ * The device list: each hostname links to its page, where the actions are. With `selected`, rows
+ * with an agent get a checkbox so one action can be requested on several devices at once.
+ */
+export function DeviceTable({
+  devices,
+  selected,
+  onSelect,
+}: {
+  devices: readonly Device[];
+  selected?: ReadonlySet<string>;
+  onSelect?: (ids: Set<string>) => void;
+}) {
+  const selectable = devices.filter((d) => d.enrolled && !d.revokedAt);
+  const allOn = selectable.length > 0 && selectable.every((d) => selected?.has(d.id));
+  const toggle = (id: string, on: boolean) => {
+    const next = new Set(selected);
+    if (on) next.add(id);
+    else next.delete(id);
+    onSelect?.(next);
+  };
   if (devices.length === 0) {
     return (
       <Paper withBorder>
@@ -21,6 +40,19 @@ export function DeviceTable({ devices }: { devices: readonly Device[] }) {
         <Table verticalSpacing="xs" highlightOnHover>
           <Table.Thead>
             <Table.Tr>
+              {selected && (
+                <Table.Th w={36}>
+                  <Checkbox
+                    aria-label="Select all devices with an agent"
+                    checked={allOn}
+                    indeterminate={!allOn && selectable.some((d) => selected.has(d.id))}
+                    onChange={(e) =>
+                      onSelect?.(new Set(e.currentTarget.checked ? selectable.map((d) => d.id) : []))
+                    }
+                    data-testid="devices-select-all"
+                  />
+                </Table.Th>
+              )}
               <Table.Th>Hostname</Table.Th>
               <Table.Th>Health</Table.Th>
               <Table.Th>Group</Table.Th>
@@ -33,6 +65,17 @@ export function DeviceTable({ devices }: { devices: readonly Device[] }) {
           <Table.Tbody>
             {devices.map((d) => (
               <Table.Tr key={d.id} data-testid="device-row" data-device-id={d.id} data-hostname={d.hostname}>
+                {selected && (
+                  <Table.Td>
+                    <Checkbox
+                      aria-label={`Select ${d.hostname}`}
+                      disabled={!d.enrolled || Boolean(d.revokedAt)}
+                      checked={selected.has(d.id)}
+                      onChange={(e) => toggle(d.id, e.currentTarget.checked)}
+                      data-testid="device-select"
+                    />
+                  </Table.Td>
+                )}
                 <Table.Td>
                   <Anchor component={Link} to={`/devices/${encodeURIComponent(d.id)}`} size="sm" fw={500}>
                     {d.hostname}
