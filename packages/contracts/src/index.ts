@@ -131,6 +131,9 @@ export {
   ActionBatchListQuery,
   BatchSkip,
 } from './action-batch.schemas.js';
+export { INDICATOR_ROUTES } from './indicator.routes.js';
+export { FILE_ROUTES } from './file.routes.js';
+export { ANALYSIS_ROUTES } from './analysis.routes.js';
 export { ROUTES } from './routes.js';
 export type { RouteDef, Routes, OperationId } from './routes.js';
 export { createClient, ApiError } from './client.js';

@@ -47,6 +47,9 @@ import {
 import { r, type RouteDef } from './route-def.js';
 import { DEVICE_ROUTES } from './device.routes.js';
 import { ACTION_BATCH_ROUTES } from './action-batch.routes.js';
+import { INDICATOR_ROUTES } from './indicator.routes.js';
+import { FILE_ROUTES } from './file.routes.js';
+import { ANALYSIS_ROUTES } from './analysis.routes.js';
 export type { RouteDef } from './route-def.js';
 
 /** Every API route, by operation id. The server, the OpenAPI document and the client all read this. */
@@ -345,6 +348,9 @@ export const ROUTES = {
   }),
   ...DEVICE_ROUTES,
   ...ACTION_BATCH_ROUTES,
+  ...INDICATOR_ROUTES,
+  ...FILE_ROUTES,
+  ...ANALYSIS_ROUTES,
 
   listUsers: r({
     method: 'GET',

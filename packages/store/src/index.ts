@@ -35,3 +35,9 @@ export type { BlobRow } from './repos/blob.repo.js';
 export { AccessRepo, toUser, toApiToken } from './repos/access.repo.js';
 export type { UserRow, SessionRow, ApiTokenRow } from './repos/access.repo.js';
 export { SettingsRepo } from './repos/settings.repo.js';
+// indicators (issue 4)
+export { IndicatorRepo } from './repos/indicator.repo.js';
+// files (issue 4)
+export { FileRepo } from './repos/file.repo.js';
+// deep analyses (issue 4)
+export { AnalysisRepo } from './repos/analysis.repo.js';

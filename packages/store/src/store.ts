@@ -9,6 +9,9 @@ import {
 import { AccessRepo } from './repos/access.repo.js';
 import { ActionRepo } from './repos/action.repo.js';
 import { ActionBatchRepo } from './repos/action-batch.repo.js';
+import { IndicatorRepo } from './repos/indicator.repo.js';
+import { FileRepo } from './repos/file.repo.js';
+import { AnalysisRepo } from './repos/analysis.repo.js';
 import { AgentRepo } from './repos/agent.repo.js';
 import { AuditRepo } from './repos/audit.repo.js';
 import { BlobRepo } from './repos/blob.repo.js';
@@ -27,6 +30,12 @@ export interface Store {
   actions: ActionRepo;
   /** One request for many devices, fanned out into their actions. */
   actionBatches: ActionBatchRepo;
+  /** Indicators of compromise and their sync feed. */
+  indicators: IndicatorRepo;
+  /** File observations, sightings, analyses. */
+  files: FileRepo;
+  /** Deep analyses and their reports. */
+  analyses: AnalysisRepo;
   audit: AuditRepo;
   devices: DeviceRepo;
   access: AccessRepo;
@@ -50,6 +59,9 @@ export async function createStore(config: DatabaseConfig): Promise<Store> {
     incidents: new IncidentRepo(h),
     actions: new ActionRepo(h),
     actionBatches: new ActionBatchRepo(h),
+    indicators: new IndicatorRepo(h),
+    files: new FileRepo(h),
+    analyses: new AnalysisRepo(h),
     audit: new AuditRepo(h),
     devices: new DeviceRepo(h),
     access: new AccessRepo(h),

@@ -4,6 +4,9 @@ import type { Services } from '../services/services.js';
 import { ocsfToAlert } from '../services/ocsf.mapper.js';
 import { ACTION_CSV_COLUMNS, actionCsvRow } from './csv.js';
 import { who, type Handlers } from './handler-types.js';
+import { indicatorHandlers } from './indicator.handlers.js';
+import { fileHandlers } from './file.handlers.js';
+import { analysisHandlers } from './analysis.handlers.js';
 
 export const SESSION_COOKIE = 'quell_session';
 const EXPORT_MAX_ROWS = 100_000;
@@ -110,6 +113,9 @@ export function createHandlers(s: Services, o: HandlerOptions): Handlers {
     rejectAction: (c) => s.actions.reject(who(c).principal, c.params.id, c.body.comment),
     cancelAction: (c) => s.actions.cancel(who(c).principal, c.params.id, c.body.comment),
     undoAction: (c) => s.actions.undo(who(c).principal, c.params.id, c.body.comment),
+    ...indicatorHandlers(s),
+    ...fileHandlers(s),
+    ...analysisHandlers(s),
     requestActionBatch: (c) => s.actionBatches.request(who(c).principal, c.body),
     listActionBatches: (c) => s.actionBatches.list(c.query),
     getActionBatch: (c) => s.actionBatches.get(c.params.id),

@@ -10,6 +10,10 @@ import { WebhookExecutor } from '../engine/webhook.executor.js';
 import { AccessService } from './access.service.js';
 import { ActionService } from './action.service.js';
 import { ActionBatchService } from './action-batch.service.js';
+import { IndicatorService } from '../indicators/indicator.service.js';
+import { FileService } from '../files/file.service.js';
+import { AnalysisService } from '../analysis/analysis.service.js';
+import type { ServiceDeps } from './service-deps.js';
 import type { ServiceContext } from './context.js';
 import { DeviceGroupService } from './device-group.service.js';
 import { DeviceService } from './device.service.js';
@@ -37,6 +41,12 @@ export interface Services {
   actions: ActionService;
   /** One action for many devices. */
   actionBatches: ActionBatchService;
+  /** Indicators of compromise and the feed agents sync (issue 4). */
+  indicators: IndicatorService;
+  /** Files: observations, quarantine, collection, analysis (issue 4). */
+  files: FileService;
+  /** Deep analysis in the sandbox (issue 4). */
+  analyses: AnalysisService;
   access: AccessService;
   executors: ExecutorRegistry;
   notifiers: NotifierRegistry;
@@ -102,6 +112,8 @@ export function createServices(ctx: ServiceContext, opts: ServiceOptions = {}): 
     ...(opts.retryBaseMs !== undefined && { retryBaseMs: opts.retryBaseMs }),
   });
   actions.onQueued = () => dispatcher.wake();
+  const actionBatches = new ActionBatchService(ctx, actions, settings, incidents);
+  const deps: ServiceDeps = { settings, deviceGroups, incidents, ingest, actions, actionBatches, blobs };
   return {
     ctx,
     settings,
@@ -115,7 +127,10 @@ export function createServices(ctx: ServiceContext, opts: ServiceOptions = {}): 
     ingest,
     incidents,
     actions,
-    actionBatches: new ActionBatchService(ctx, actions, settings, incidents),
+    actionBatches,
+    indicators: new IndicatorService(ctx, deps),
+    files: new FileService(ctx, deps),
+    analyses: new AnalysisService(ctx, deps),
     access,
     executors,
     notifiers,

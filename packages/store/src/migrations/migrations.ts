@@ -3,6 +3,9 @@ import * as m001 from './001-initial.js';
 import * as m002 from './002-drop-alert-entities.js';
 import * as m003 from './003-agents.js';
 import * as m004 from './004-action-batches.js';
+import * as m005 from './005-indicators.js';
+import * as m006 from './006-files.js';
+import * as m007 from './007-analyses.js';
 
 /** Migrations live in code so the built package carries them; add new ones at the end, never edit old ones. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -10,6 +13,9 @@ const MIGRATIONS: Record<string, Migration> = {
   '002-drop-alert-entities': m002,
   '003-agents': m003,
   '004-action-batches': m004,
+  '005-indicators': m005,
+  '006-files': m006,
+  '007-analyses': m007,
 };
 
 class InCodeProvider implements MigrationProvider {

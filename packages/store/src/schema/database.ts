@@ -1,3 +1,6 @@
+import type { IndicatorTables } from './indicator.tables.js';
+import type { FileTables } from './file.tables.js';
+import type { AnalysisTables } from './analysis.tables.js';
 import type { ColumnType, Generated } from 'kysely';
 
 /**
@@ -264,7 +267,7 @@ export interface MigrationMarker {
   id: Generated<number>;
 }
 
-export interface Database {
+export interface Database extends IndicatorTables, FileTables, AnalysisTables {
   alerts: AlertsTable;
   incidents: IncidentsTable;
   incident_entities: IncidentEntitiesTable;
