@@ -12,6 +12,14 @@ export const AGENT_ACTION_TYPES = [
   'collect_investigation_package',
 ] as const satisfies readonly ActionType[];
 
+/**
+ * The device an agent action runs on: the target itself for device actions, the device holding
+ * the file for file actions (`target.deviceHostname`).
+ */
+export function agentDeviceOf(target: Action['target']): string {
+  return target.kind === 'file' ? (target.deviceHostname ?? target.id) : target.id;
+}
+
 /** How an agent answered a command it will carry out (or already did). */
 export type AgentAcceptance = 'accepted' | 'duplicate';
 
@@ -47,12 +55,13 @@ export class AgentExecutor extends BaseExecutor {
   }
 
   unavailable(action: Action): string | null {
-    if (this.channel.isConnected(action.target.id)) return null;
+    if (this.channel.isConnected(agentDeviceOf(action.target))) return null;
     return offlineMessage(action);
   }
 
   protected async run(action: Action, signal: AbortSignal): Promise<Record<string, unknown>> {
-    if (!this.channel.isConnected(action.target.id)) throw new TargetUnavailableError(offlineMessage(action));
+    if (!this.channel.isConnected(agentDeviceOf(action.target)))
+      throw new TargetUnavailableError(offlineMessage(action));
     const acceptance = await this.channel.deliver(action, signal);
     return { acceptance };
   }
@@ -60,5 +69,5 @@ export class AgentExecutor extends BaseExecutor {
 
 /** Says what happens next, so nobody takes a waiting action for a stuck one. */
 export function offlineMessage(action: Action): string {
-  return `device ${action.target.id} is offline; the action waits until its agent connects or until it expires at ${action.expiresAt}`;
+  return `device ${agentDeviceOf(action.target)} is offline; the action waits until its agent connects or until it expires at ${action.expiresAt}`;
 }

@@ -156,7 +156,10 @@ export class Dispatcher {
     const now = this.ctx.clock.now();
     const { claimed, full } = await this.ctx.store.transaction(async (trx) => {
       const due = await this.ctx.store.actions.dueForDispatch(trx, now, BATCH);
-      const byExecutor = new Map<string, Array<{ row: ActionRow; extra: TransitionExtra }>>();
+      const byExecutor = new Map<
+        string,
+        Array<{ row: ActionRow; to: 'dispatched'; reason: string; extra: TransitionExtra }>
+      >();
       for (const row of due) {
         const def = actionDefinition(row.type);
         const executor = this.registry.resolve(row.type, def.executors as readonly ExecutorKind[]);
@@ -175,6 +178,8 @@ export class Dispatcher {
         const items = byExecutor.get(executor.name) ?? [];
         items.push({
           row,
+          to: 'dispatched',
+          reason: `handed to ${executor.name}`,
           extra: {
             attempts: row.attempts + 1,
             claimedBy: this.opts.instanceId,
@@ -185,10 +190,8 @@ export class Dispatcher {
         byExecutor.set(executor.name, items);
       }
       const out: ActionRow[] = [];
-      for (const [name, items] of byExecutor)
-        out.push(
-          ...(await this.actions.transitionMany(trx, items, 'dispatched', SYSTEM, `handed to ${name}`)),
-        );
+      for (const items of byExecutor.values())
+        out.push(...(await this.actions.transitionMany(trx, items, SYSTEM)));
       return { claimed: out, full: due.length === BATCH };
     });
     // More is due than one pass takes: go again as soon as this tick ends.
@@ -227,15 +230,17 @@ export class Dispatcher {
               )
             ).map((r) => [r.id, r]),
           );
-          const byExecutor = new Map<string, Array<{ row: ActionRow }>>();
+          const byExecutor = new Map<string, Array<{ row: ActionRow; to: 'running'; reason: string }>>();
           for (const { id, executorName } of items) {
             const row = rows.get(id);
             // The result may have come first, or someone cancelled: then there is nothing to mark.
             if (row?.status !== 'dispatched') continue;
-            byExecutor.set(executorName, [...(byExecutor.get(executorName) ?? []), { row }]);
+            byExecutor.set(executorName, [
+              ...(byExecutor.get(executorName) ?? []),
+              { row, to: 'running', reason: 'target accepted it' },
+            ]);
           }
-          for (const [name, list] of byExecutor)
-            await this.actions.transitionMany(trx, list, 'running', name, 'target accepted it');
+          for (const [name, list] of byExecutor) await this.actions.transitionMany(trx, list, name);
         });
       } catch (e) {
         // The actions stay dispatched; the result (or the overdue check) still moves them on.

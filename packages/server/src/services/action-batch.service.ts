@@ -1,6 +1,13 @@
 import type { ActionBatch, ActionBatchListQuery, ActionBatchRequest, BatchSkip } from '@quell/contracts';
 import { MAX_BATCH_DEVICES } from '@quell/contracts';
-import { InputError, NotAllowedError, NotFoundError, scopeCovers, type Principal } from '@quell/core';
+import {
+  InputError,
+  NotAllowedError,
+  NotFoundError,
+  actionDefinition,
+  scopeCovers,
+  type Principal,
+} from '@quell/core';
 import { toActionBatch, toJson, type ActionRow } from '@quell/store';
 import type { ActionService } from './action.service.js';
 import { actorName, audit, type ServiceContext } from './context.js';
@@ -25,14 +32,15 @@ export class ActionBatchService {
   ) {}
 
   async request(principal: Principal, input: ActionBatchRequest): Promise<ActionBatch> {
-    const checked = this.actions.checkRequest(principal, input);
-    const { def, params } = checked;
-    if (def.targetKind !== 'device' && def.targetKind !== 'file') {
+    const kind = actionDefinition(input.type).targetKind;
+    if (kind !== 'device' && kind !== 'file') {
       throw new InputError(
-        `${def.id} acts on a ${def.targetKind}, not on devices, so it cannot be fanned out to devices; request it with POST /api/actions.`,
-        { type: def.id },
+        `${input.type} acts on a ${kind}, not on devices, so it cannot be fanned out to devices; request it with POST /api/actions.`,
+        { type: input.type },
       );
     }
+    const checked = this.actions.checkRequest(principal, input);
+    const { def, params } = checked;
     const sel = input.select;
     if (!sel.all && !sel.devices?.length && !sel.deviceGroupIds?.length) {
       throw new InputError('Select devices: give `devices`, `deviceGroupIds` or `all: true`.', {});

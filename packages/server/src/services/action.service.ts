@@ -484,23 +484,29 @@ export class ActionService {
   }
 
   /**
-   * Moves many actions along one non-terminal edge (queued → dispatched, dispatched → running) in
-   * the caller's transaction: each row is still written with its version check, but timeline
-   * events and audit entries go in one insert each, so a fan-out to thousands of devices costs
-   * one statement per action, not four. Terminal moves go through {@link transition}, which also
-   * keeps undo links consistent.
+   * Moves many actions at once in the caller's transaction (a fan-out's dispatch, a flood of agent
+   * acks and results): each row is still written with its version check, but timeline events and
+   * audit entries go in one insert each, so thousands of actions cost one statement each, not
+   * four. Moves that must keep an undo link consistent go through {@link transition} one by one.
    */
   async transitionMany(
     trx: Tx,
-    items: ReadonlyArray<{ row: ActionRow; extra?: TransitionExtra }>,
-    to: ActionStatus,
+    items: ReadonlyArray<{
+      row: ActionRow;
+      to: ActionStatus;
+      reason: string | null;
+      extra?: TransitionExtra;
+    }>,
     actor: string,
-    reason: string | null,
   ): Promise<ActionRow[]> {
-    if (isTerminal(to)) throw new Error(`transitionMany is for non-terminal moves, not ${to}`);
     const now = this.ctx.clock.now();
     const out: ActionRow[] = [];
-    for (const { row, extra = {} } of items) {
+    const bulk: Array<{ row: ActionRow; to: ActionStatus; reason: string | null }> = [];
+    for (const { row, to, reason, extra = {} } of items) {
+      if (row.undo_of && isTerminal(to)) {
+        out.push(await this.transition(trx, row, to, actor, reason, extra));
+        continue;
+      }
       assertTransition(row.id, row.status as ActionStatus, to);
       const values = transitionValues(to, now, extra);
       if (!(await this.ctx.store.actions.update(trx, row.id, row.version, values))) {
@@ -510,10 +516,11 @@ export class ActionService {
         );
       }
       out.push({ ...row, ...values, version: row.version + 1 });
+      bulk.push({ row, to, reason });
     }
     await this.ctx.store.actions.insertEvents(
       trx,
-      items.map(({ row }) => ({
+      bulk.map(({ row, to, reason }) => ({
         id: this.ctx.ids.next('ev'),
         action_id: row.id,
         at: now,
@@ -525,7 +532,7 @@ export class ActionService {
     );
     await this.ctx.store.audit.append(
       trx,
-      items.map(({ row }) => ({
+      bulk.map(({ row, to, reason }) => ({
         at: now,
         actor,
         event: `action.${to}`,

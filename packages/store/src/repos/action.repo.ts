@@ -199,6 +199,18 @@ export class ActionRepo {
       .execute();
   }
 
+  /** Drops the live progress of finished actions. */
+  async clearProgress(trx: Tx, ids: readonly string[]): Promise<void> {
+    for (const part of chunk(ids, 1))
+      if (part.length)
+        await trx
+          .updateTable('actions')
+          .set({ progress: null })
+          .where('id', 'in', part)
+          .where('progress', 'is not', null)
+          .execute();
+  }
+
   /**
    * Actions in `statuses` aimed at a device: device actions naming its id or hostname, and file
    * actions on a file of that host. Served by the status index; the target JSON is matched

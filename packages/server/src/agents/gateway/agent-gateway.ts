@@ -6,12 +6,19 @@ import {
   type Action,
   type AgentMessage,
   type HelloMessage,
+  type ResultMessage,
 } from '@quell/contracts';
 import { TargetUnavailableError, TransientExecutorError } from '../../engine/executor.js';
-import { AGENT_ACTION_TYPES, type AgentAcceptance, type AgentChannel } from '../../engine/agent.executor.js';
+import {
+  AGENT_ACTION_TYPES,
+  agentDeviceOf,
+  type AgentAcceptance,
+  type AgentChannel,
+} from '../../engine/agent.executor.js';
 import type { ServiceContext } from '../../services/context.js';
 import { AgentConnection, type ConnectionHandler } from './agent-connection.js';
-import type { AgentResults } from './agent-results.js';
+import type { AgentIdentity, AgentResults } from './agent-results.js';
+import { Coalescer } from './coalescer.js';
 import type { CommandFactory } from './command-factory.js';
 import type { UploadSink } from './gateway-ports.js';
 import type { PresenceWriter } from './presence-writer.js';
@@ -71,11 +78,16 @@ export class AgentGateway implements AgentChannel {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly o: Required<AgentGatewayOptions>;
   private revocationsSince: number;
+  /** Acks and results are applied in batches (group commit); see {@link Coalescer}. */
+  private readonly ackBatch: Coalescer<{ who: AgentIdentity; ack: AckMessage }, boolean>;
+  private readonly resultBatch: Coalescer<{ who: AgentIdentity; msg: ResultMessage }, boolean>;
 
   constructor(
     private readonly deps: AgentGatewayDeps,
     opts: AgentGatewayOptions,
   ) {
+    this.ackBatch = new Coalescer((items) => deps.results.ackedMany(items));
+    this.resultBatch = new Coalescer((items) => deps.results.resultMany(items));
     this.o = {
       heartbeatMs: 15_000,
       helloTimeoutMs: 10_000,
@@ -138,8 +150,9 @@ export class AgentGateway implements AgentChannel {
   }
 
   async deliver(action: Action, signal: AbortSignal): Promise<AgentAcceptance> {
-    const conn = this.connectionFor(action.target.id);
-    if (!conn?.deviceId) throw new TargetUnavailableError(`device ${action.target.id} is not connected`);
+    const device = agentDeviceOf(action.target);
+    const conn = this.connectionFor(device);
+    if (!conn?.deviceId) throw new TargetUnavailableError(`device ${device} is not connected`);
     const deviceId = conn.deviceId;
     const msg = await this.deps.commands.build(
       { id: action.id, type: action.type, params: action.params, expiresAt: Date.parse(action.expiresAt) },
@@ -153,9 +166,7 @@ export class AgentGateway implements AgentChannel {
       };
       const timer = setTimeout(() => {
         done();
-        reject(
-          new TransientExecutorError(`no ack from ${action.target.id} within ${this.o.ackTimeoutMs} ms`),
-        );
+        reject(new TransientExecutorError(`no ack from ${device} within ${this.o.ackTimeoutMs} ms`));
       }, this.o.ackTimeoutMs);
       const onAbort = () => {
         done();
@@ -174,9 +185,7 @@ export class AgentGateway implements AgentChannel {
         },
       });
       if (!conn.send(msg)) {
-        this.waiters
-          .get(action.id)
-          ?.reject(new TargetUnavailableError(`device ${action.target.id} went offline`));
+        this.waiters.get(action.id)?.reject(new TargetUnavailableError(`device ${device} went offline`));
       }
     });
   }
@@ -301,7 +310,7 @@ export class AgentGateway implements AgentChannel {
         return this.deps.progress.report(who, msg);
       case 'result': {
         this.deps.progress.forget(msg.actionId);
-        const ok = await this.deps.results.result(who, msg);
+        const ok = await this.resultBatch.push({ who, msg });
         if (ok) conn.send({ type: 'result_ack', actionId: msg.actionId });
         else
           ctx.log.warn({ ...who, actionId: msg.actionId }, 'result for an action that is not this device’s');
@@ -324,7 +333,7 @@ export class AgentGateway implements AgentChannel {
     who: { deviceId: string; hostname: string },
     ack: AckMessage,
   ): Promise<void> {
-    const mine = await this.deps.results.acked(who, ack);
+    const mine = await this.ackBatch.push({ who, ack });
     const waiter = this.waiters.get(ack.actionId);
     if (!mine || waiter?.deviceId !== conn.deviceId) return;
     if (ack.status === 'refused') waiter.reject(new AgentRefusedError(ack.reason ?? 'no reason given'));

@@ -1,7 +1,7 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { AckMessage, ResultMessage } from '@quell/contracts';
 import { ACTION_CATALOG, SYSTEM_PRINCIPAL, isTerminal, type ActionStatus } from '@quell/core';
-import type { ActionRow, Tx } from '@quell/store';
+import { fromJson, type ActionRow, type Tx } from '@quell/store';
 import type { ActionService } from '../../services/action.service.js';
 import type { ServiceContext } from '../../services/context.js';
 import type { IncidentService } from '../../services/incident.service.js';
@@ -18,17 +18,24 @@ export interface AgentIdentity {
   hostname: string;
 }
 
-/** Whether an action is aimed at this device; an agent may only report on its own actions. */
+/**
+ * Whether an action is aimed at this device (a device action naming it, or a file action on a
+ * file it holds); an agent may only report on its own actions.
+ */
 export function belongsTo(row: ActionRow, who: AgentIdentity): boolean {
-  return (
-    row.target_kind === 'device' &&
-    (row.target_id === who.deviceId || row.target_id.toLowerCase() === who.hostname)
-  );
+  const ref =
+    row.target_kind === 'device'
+      ? row.target_id
+      : row.target_kind === 'file'
+        ? fromJson<{ deviceHostname?: string }>(row.target, {}).deviceHostname
+        : undefined;
+  return ref !== undefined && (ref === who.deviceId || ref.toLowerCase() === who.hostname);
 }
 
 /**
  * Applies what agents report about actions: acks move a dispatched action to `running`, results
- * end it. Each is one transaction and idempotent, since agents repeat results until acked and
+ * end it. Reports arrive by the thousand in a fan-out and are applied in batches, one transaction
+ * each; every report is idempotent, since agents repeat results until acked and
  * commands are re-sent after reconnects: a result for a finished action changes nothing.
  *
  * Evidence (what the agent read back: ruleset hash, helper pid, counts) is kept on the timeline,
@@ -47,51 +54,91 @@ export class AgentResults {
     for (const def of ACTION_CATALOG) this.resultSchemas.set(def.id, ajv.compile(def.result));
   }
 
-  /** An ack for an action this agent holds; false when the action is not this device's. */
-  async acked(who: AgentIdentity, ack: AckMessage): Promise<boolean> {
+  /**
+   * Acks for actions agents hold, applied together in one transaction: an accepted one moves from
+   * dispatched to running, a refused one fails. For each: false when the action is not that
+   * device's.
+   */
+  async ackedMany(items: ReadonlyArray<{ who: AgentIdentity; ack: AckMessage }>): Promise<boolean[]> {
     return this.ctx.store.transaction(async (trx) => {
-      const row = await this.ctx.store.actions.get(trx, ack.actionId);
-      if (!row || !belongsTo(row, who)) return false;
-      if (ack.status === 'refused') {
-        if (row.status === 'dispatched' || row.status === 'running') {
-          const why = `the agent refused the command: ${ack.reason ?? 'no reason given'}`;
-          await this.actions.transition(trx, row, 'failed', ACTOR, why, { error: why, claimedUntil: null });
+      const rows = await this.rowsOf(
+        trx,
+        items.map((i) => i.ack.actionId),
+      );
+      const moves: Parameters<ActionService['transitionMany']>[1][number][] = [];
+      const seen = new Set<string>();
+      const out = items.map(({ who, ack }) => {
+        const row = rows.get(ack.actionId);
+        if (!row || !belongsTo(row, who)) return false;
+        // An ack repeated within one batch is applied once.
+        if (seen.has(row.id)) return true;
+        seen.add(row.id);
+        if (ack.status === 'refused') {
+          if (row.status === 'dispatched' || row.status === 'running') {
+            const why = `the agent refused the command: ${ack.reason ?? 'no reason given'}`;
+            moves.push({ row, to: 'failed', reason: why, extra: { error: why, claimedUntil: null } });
+          }
+        } else if (row.status === 'dispatched') {
+          moves.push({
+            row,
+            to: 'running',
+            reason: ack.status === 'duplicate' ? 'agent had already run it' : 'agent accepted the command',
+          });
         }
         return true;
-      }
-      if (row.status === 'dispatched')
-        await this.actions.transition(
-          trx,
-          row,
-          'running',
-          ACTOR,
-          ack.status === 'duplicate' ? 'agent had already run it' : 'agent accepted the command',
-        );
-      return true;
+      });
+      await this.actions.transitionMany(trx, moves, ACTOR);
+      return out;
     });
   }
 
   /**
-   * Applies a result. Returns whether to answer `result_ack`: yes when it is applied or was
-   * already final, no when it names an action that is not this device's (the agent keeps it
+   * Applies results, together. For each: whether to answer `result_ack`: yes when it is applied or
+   * was already final, no when it names an action that is not this device's (the agent keeps it
    * and someone sees the warning).
    */
-  async result(who: AgentIdentity, msg: ResultMessage): Promise<boolean> {
-    const row = await this.ctx.store.actions.get(this.ctx.store.db, msg.actionId);
-    if (!row || !belongsTo(row, who)) return false;
-    if (isTerminal(row.status as ActionStatus)) return true;
+  async resultMany(items: ReadonlyArray<{ who: AgentIdentity; msg: ResultMessage }>): Promise<boolean[]> {
+    const before = await this.rowsOf(
+      this.ctx.store.db,
+      items.map((i) => i.msg.actionId),
+    );
     // Alerts first: their ids derive from the action, so a repeat after a crash between the two
     // steps finds them already ingested instead of doubling them.
-    if (msg.detections?.length) await this.raiseAlerts(row, who, msg);
-    await this.ctx.store.transaction(async (trx) => {
-      const current = await this.ctx.store.actions.get(trx, msg.actionId);
-      if (!current || (current.status !== 'dispatched' && current.status !== 'running')) return;
-      await this.finish(trx, current, msg);
+    for (const { who, msg } of items) {
+      const row = before.get(msg.actionId);
+      if (row && belongsTo(row, who) && !isTerminal(row.status as ActionStatus) && msg.detections?.length)
+        await this.raiseAlerts(row, who, msg);
+    }
+    return this.ctx.store.transaction(async (trx) => {
+      const rows = await this.rowsOf(
+        trx,
+        items.map((i) => i.msg.actionId),
+      );
+      const moves: Parameters<ActionService['transitionMany']>[1][number][] = [];
+      const seen = new Set<string>();
+      const out = items.map(({ who, msg }) => {
+        const row = rows.get(msg.actionId);
+        if (!row || !belongsTo(row, who)) return false;
+        if (seen.has(row.id) || (row.status !== 'dispatched' && row.status !== 'running')) return true;
+        seen.add(row.id);
+        moves.push(this.finishing(row, msg));
+        return true;
+      });
+      await this.actions.transitionMany(trx, moves, ACTOR);
+      await this.ctx.store.actions.clearProgress(
+        trx,
+        moves.map((m) => m.row.id),
+      );
+      return out;
     });
-    return true;
   }
 
-  private async finish(trx: Tx, row: ActionRow, msg: ResultMessage): Promise<void> {
+  private async rowsOf(trx: Tx, ids: readonly string[]): Promise<Map<string, ActionRow>> {
+    return new Map((await this.ctx.store.actions.getMany(trx, [...new Set(ids)])).map((r) => [r.id, r]));
+  }
+
+  /** The final move a result asks for: its status, reason (with evidence) and result or error. */
+  private finishing(row: ActionRow, msg: ResultMessage) {
     const evidence = evidenceText(msg.evidence);
     let status = msg.status;
     let error = msg.error ?? null;
@@ -108,12 +155,16 @@ export class AgentResults {
       status === 'succeeded'
         ? `agent reported success${evidence}`
         : `agent reported ${status}${error ? `: ${error}` : ''}${evidence}`;
-    await this.actions.transition(trx, row, status, ACTOR, reason, {
-      result: status === 'succeeded' ? msg.result : null,
-      error: status === 'succeeded' ? null : (error ?? `agent reported ${status}`),
-      claimedUntil: null,
-    });
-    await this.ctx.store.actions.setProgress(trx, row.id, null);
+    return {
+      row,
+      to: status,
+      reason,
+      extra: {
+        result: status === 'succeeded' ? msg.result : null,
+        error: status === 'succeeded' ? null : (error ?? `agent reported ${status}`),
+        claimedUntil: null,
+      },
+    };
   }
 
   private async raiseAlerts(row: ActionRow, who: AgentIdentity, msg: ResultMessage): Promise<void> {

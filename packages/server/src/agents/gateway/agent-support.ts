@@ -1,5 +1,6 @@
 import type { Services } from '../../services/services.js';
-import { AGENT_ACTION_TYPES, AgentExecutor } from '../../engine/agent.executor.js';
+import { AGENT_ACTION_TYPES, AgentExecutor, agentDeviceOf } from '../../engine/agent.executor.js';
+import { toAction } from '@quell/store';
 import { AgentGateway, type AgentGatewayOptions } from './agent-gateway.js';
 import { AgentResults } from './agent-results.js';
 import { CommandFactory } from './command-factory.js';
@@ -42,7 +43,7 @@ export function attachAgentGateway(services: Services, opts: AgentSupportOptions
     previous(row);
     // An offline agent gets no cancel now; the action is already cancelled here, and if the agent
     // reports a result for it later, that result is acked and ignored.
-    if (AGENT_TYPES.has(row.type)) gateway.cancel(row.target_id, row.id);
+    if (AGENT_TYPES.has(row.type)) gateway.cancel(agentDeviceOf(toAction(row).target), row.id);
   };
   services.devices.onRevoked((deviceId) => gateway.revoked(deviceId));
   return gateway;
