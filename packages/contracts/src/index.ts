@@ -134,6 +134,28 @@ export {
 export { INDICATOR_ROUTES } from './indicator.routes.js';
 export { FILE_ROUTES } from './file.routes.js';
 export { ANALYSIS_ROUTES } from './analysis.routes.js';
+// files (issue 4)
+export {
+  FILE_SIGHTING_SOURCES,
+  FILE_VERDICTS,
+  FILE_QUARANTINE_STATES,
+  FileObservation,
+  FileSummary,
+  FileDevice,
+  FileVerdict,
+  FileAlert,
+  FileIncident,
+  FileQuarantine,
+  FileStoredCopy,
+  FilePage,
+  FileListQuery,
+  FileQuarantineInput,
+  FileRestoreInput,
+  FileRestoreResult,
+  FileCollectInput,
+  FileDownloadInput,
+} from './file.schemas.js';
+export type { FileSightingSource, FileVerdictValue, FileQuarantineState } from './file.schemas.js';
 export { ROUTES } from './routes.js';
 export type { RouteDef, Routes, OperationId } from './routes.js';
 export { createClient, ApiError } from './client.js';

@@ -28,6 +28,8 @@ export interface ServerConfig {
   webDir: string | null;
   /** The agent listener (TLS, enrollment and agent WebSockets). */
   agent: AgentListenerConfig;
+  /** QUELL_FILE_MAX_BYTES: largest file an agent may upload when collecting or quarantining one. Default 3 GiB. */
+  fileMaxBytes: number;
 }
 
 /** Settings of the agent listener; see docs/configuration.md. */
@@ -195,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     loginRateLimit: int(env, 'QUELL_LOGIN_RATE_LIMIT', 10, 1, 10_000, problems),
     webDir: env.QUELL_WEB_DIR || null,
     agent: agentConfig(env, overrides, overrides.host ?? (env.QUELL_HOST || '127.0.0.1'), problems),
+    fileMaxBytes: int(env, 'QUELL_FILE_MAX_BYTES', 3 * 1024 ** 3, 1, 1024 ** 4, problems),
   };
   if (problems.length) throw new ConfigError(problems);
   return config;

@@ -46,6 +46,11 @@ const VALID_BODY: Partial<Record<OperationId, Record<string, unknown>>> = {
   patchUser: { name: 'Renamed', disabled: false },
   createToken: { name: 'ci', role: 'viewer', expiresInDays: 30 },
   patchSettings: { twoPersonRule: true, approvalTimeoutHours: 24 },
+  // files (issue 4)
+  quarantineFile: { devices: ['ws01'], seenWithinDays: 30, cap: 10, comment: 'malware' },
+  restoreFile: { devices: ['ws01'], comment: 'false positive' },
+  collectFile: { device: 'ws01', path: '/tmp/x', comment: 'for analysis' },
+  downloadFile: { password: 'a long zip password', reason: 'triage' },
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -38,6 +38,16 @@ export { SettingsRepo } from './repos/settings.repo.js';
 // indicators (issue 4)
 export { IndicatorRepo } from './repos/indicator.repo.js';
 // files (issue 4)
-export { FileRepo } from './repos/file.repo.js';
+export { FileRepo, MAX_FILE_NAMES, fileNames } from './repos/file.repo.js';
+export type {
+  FileRow,
+  FileSightingRow,
+  FileAlertRow,
+  FileBlobRow,
+  FileUpsert,
+  SightingView,
+  SeenOnDevice,
+  FileAlertView,
+} from './repos/file.repo.js';
 // deep analyses (issue 4)
 export { AnalysisRepo } from './repos/analysis.repo.js';

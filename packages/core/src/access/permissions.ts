@@ -18,6 +18,9 @@ export const PERMISSIONS = [
   'tokens:manage',
   'audit:read',
   'settings:manage',
+  // files (issue 4)
+  'files:read',
+  'files:download',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -37,6 +40,9 @@ export const PERMISSION_MIN_ROLE: Record<Permission, Role> = {
   'tokens:manage': 'admin',
   'audit:read': 'admin',
   'settings:manage': 'admin',
+  // files (issue 4): the file page is everyone's; a sample leaves the server only for analysts and up.
+  'files:read': 'viewer',
+  'files:download': 'analyst',
 };
 
 export function roleHas(role: Role, permission: Permission): boolean {

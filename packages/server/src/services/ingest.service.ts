@@ -19,6 +19,7 @@ import {
   type IncidentEntityRow,
   type IncidentRow,
   type JoinedIncidentUpdate,
+  type Tx,
 } from '@quell/store';
 import { actorName, type ServiceContext } from './context.js';
 import type { DeviceGroupService } from './device-group.service.js';
@@ -64,6 +65,12 @@ function prepare(input: AlertInput, index: number, id: string): Prepared {
  * incidents that share an entity within the window, and written with multi-row statements.
  */
 export class IngestService {
+  /**
+   * Called inside the ingest transaction with the alerts just stored, so what other areas derive
+   * from them (files record their file entities) lands or fails with the alerts themselves.
+   */
+  readonly afterStore: Array<(trx: Tx, alerts: readonly AlertRow[]) => Promise<void>> = [];
+
   constructor(
     private readonly ctx: ServiceContext,
     private readonly settings: SettingsService,
@@ -285,6 +292,7 @@ export class IngestService {
       await store.incidents.upsertIncidentEntities(trx, entityRows);
       await store.incidents.insertActivity(trx, activity);
       await this.deviceGroups.upsertFromEntities(trx, devices, now);
+      for (const hook of this.afterStore) await hook(trx, alertRows);
 
       plan.decisions.forEach((d, k) => {
         results[freshIndex[k]!] = {
