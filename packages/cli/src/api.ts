@@ -31,7 +31,7 @@ function wrap(client: QuellClient): Api {
   const untyped = client.call as unknown as (op: OperationId, input: unknown) => Promise<unknown>;
   return {
     call: async <Op extends OperationId>(op: Op, ...args: NoInfer<Args<Op>>) =>
-      (await untyped(op, args[0] ?? {})) as CallOutput<Op>,
+      (await untyped(op, (args as readonly unknown[])[0] ?? {})) as CallOutput<Op>,
   };
 }
 

@@ -131,7 +131,30 @@ export {
   ActionBatchListQuery,
   BatchSkip,
 } from './action-batch.schemas.js';
+// indicators (issue 4)
 export { INDICATOR_ROUTES } from './indicator.routes.js';
+export {
+  INDICATOR_SORTS,
+  INDICATOR_FORMATS,
+  INDICATOR_OUTCOMES,
+  TAXII_AUTH_KINDS,
+  Indicator,
+  IndicatorCreate,
+  IndicatorPatch,
+  IndicatorActionResult,
+  IndicatorListQuery,
+  IndicatorExportQuery,
+  IndicatorImport,
+  IndicatorImportResult,
+  ImportRejection,
+  StixBundleBody,
+  TaxiiFeed,
+  TaxiiFeedInput,
+  TaxiiFeedPatch,
+  TaxiiPullResult,
+} from './indicator.schemas.js';
+export { FILE_ROUTES } from './file.routes.js';
+export { ANALYSIS_ROUTES } from './analysis.routes.js';
 export { FILE_ROUTES } from './file.routes.js';
 export { ANALYSIS_ROUTES } from './analysis.routes.js';
 // files (issue 4)

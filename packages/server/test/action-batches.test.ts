@@ -129,7 +129,7 @@ describe.skipIf(!enabled)(`action batches through the API (${TEST_DB})`, () => {
       {
         type: 'add_indicator',
         select: { all: true },
-        params: { indicatorType: 'md5', value: 'x', verdict: 'block' },
+        params: { type: 'md5', value: 'x', action: 'block' },
       },
       400,
       /cannot be fanned out/,

@@ -46,6 +46,12 @@ const VALID_BODY: Partial<Record<OperationId, Record<string, unknown>>> = {
   patchUser: { name: 'Renamed', disabled: false },
   createToken: { name: 'ci', role: 'viewer', expiresInDays: 30 },
   patchSettings: { twoPersonRule: true, approvalTimeoutHours: 24 },
+  // indicators (issue 4)
+  createIndicator: { type: 'domain', value: 'evil.example', action: 'block' },
+  patchIndicator: { title: 'Renamed', severity: 'high' },
+  importIndicators: { format: 'csv', csv: 'type,value\ndomain,evil.example\n', dryRun: true },
+  createTaxiiFeed: { name: 'Probe feed', apiRootUrl: 'https://taxii.example/api1/', collectionId: 'c1' },
+  patchTaxiiFeed: { name: 'Renamed feed', intervalMinutes: 30 },
   // files (issue 4)
   quarantineFile: { devices: ['ws01'], seenWithinDays: 30, cap: 10, comment: 'malware' },
   restoreFile: { devices: ['ws01'], comment: 'false positive' },

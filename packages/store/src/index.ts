@@ -36,7 +36,19 @@ export { AccessRepo, toUser, toApiToken } from './repos/access.repo.js';
 export type { UserRow, SessionRow, ApiTokenRow } from './repos/access.repo.js';
 export { SettingsRepo } from './repos/settings.repo.js';
 // indicators (issue 4)
-export { IndicatorRepo } from './repos/indicator.repo.js';
+export {
+  IndicatorRepo,
+  TaxiiFeedQueries,
+  scopeKey,
+  ALL_DEVICES_SCOPE,
+  INDICATOR_SORT_COLUMNS,
+} from './repos/indicator.repo.js';
+export type {
+  IndicatorRow,
+  TaxiiFeedRow,
+  IndicatorListFilter,
+  IndicatorListOptions,
+} from './repos/indicator.repo.js';
 // files (issue 4)
 export { FileRepo, MAX_FILE_NAMES, fileNames } from './repos/file.repo.js';
 export type {

@@ -16,11 +16,11 @@ function countsText(b: ActionBatch): string {
   return parts.length ? parts.join(', ') : 'none';
 }
 
-function unfinished(b: ActionBatch): number {
+export function unfinished(b: ActionBatch): number {
   return PENDING_STATUSES.reduce((n, s) => n + (b.counts[s] ?? 0), 0);
 }
 
-function printBatch(b: ActionBatch): void {
+export function printBatch(b: ActionBatch): void {
   say(`batch ${b.id} ${b.type}: ${b.total} device(s) — ${countsText(b)}`);
   for (const s of b.skipped.slice(0, 20)) say(`  skipped ${s.device}: ${s.reason}`);
   if (b.skipped.length > 20) say(`  … and ${b.skipped.length - 20} more skipped (--json lists them all)`);
@@ -28,7 +28,7 @@ function printBatch(b: ActionBatch): void {
 }
 
 /** Follows a batch until nothing in it is pending; a line per change on stderr. */
-async function waitForBatch(api: Api, first: ActionBatch, timeoutSeconds?: number): Promise<ActionBatch> {
+export async function waitForBatch(api: Api, first: ActionBatch, timeoutSeconds?: number): Promise<ActionBatch> {
   const deadline = timeoutSeconds ? Date.now() + timeoutSeconds * 1000 : Infinity;
   let b = first;
   let last = '';

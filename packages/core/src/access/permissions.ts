@@ -18,6 +18,9 @@ export const PERMISSIONS = [
   'tokens:manage',
   'audit:read',
   'settings:manage',
+  // indicators (issue 4)
+  'indicators:read',
+  'indicators:manage',
   // files (issue 4)
   'files:read',
   'files:download',
@@ -40,6 +43,10 @@ export const PERMISSION_MIN_ROLE: Record<Permission, Role> = {
   'tokens:manage': 'admin',
   'audit:read': 'admin',
   'settings:manage': 'admin',
+  // indicators (issue 4): reading is a viewer's, as for actions; changing them is a responder's,
+  // the role the catalog asks for add_indicator / remove_indicator.
+  'indicators:read': 'viewer',
+  'indicators:manage': 'responder',
   // files (issue 4): the file page is everyone's; a sample leaves the server only for analysts and up.
   'files:read': 'viewer',
   'files:download': 'analyst',

@@ -189,9 +189,9 @@ export function demoActions(): Array<ActionRequest & { forAlert: string }> {
       type: 'add_indicator',
       target: { kind: 'indicator', id: '5f2b9c1d3e4a5b6c7d8e9f00112233445566778899aabbccddeeff0011223344' },
       params: {
-        indicatorType: 'sha256',
+        type: 'sha256',
         value: '5f2b9c1d3e4a5b6c7d8e9f00112233445566778899aabbccddeeff0011223344',
-        verdict: 'block',
+        action: 'block',
       },
     },
   ];

@@ -11,6 +11,8 @@ import { AccessService } from './access.service.js';
 import { ActionService } from './action.service.js';
 import { ActionBatchService } from './action-batch.service.js';
 import { IndicatorService } from '../indicators/indicator.service.js';
+// indicators (issue 4)
+import { IndicatorExecutor } from '../indicators/indicator.executor.js';
 import { FileService } from '../files/file.service.js';
 import { AnalysisService } from '../analysis/analysis.service.js';
 import type { ServiceDeps } from './service-deps.js';
@@ -114,6 +116,9 @@ export function createServices(ctx: ServiceContext, opts: ServiceOptions = {}): 
   actions.onQueued = () => dispatcher.wake();
   const actionBatches = new ActionBatchService(ctx, actions, settings, incidents);
   const deps: ServiceDeps = { settings, deviceGroups, incidents, ingest, actions, actionBatches, blobs };
+  // indicators (issue 4): add_indicator / remove_indicator run on the server, through the service.
+  const indicators = new IndicatorService(ctx, deps, { env: opts.env ?? process.env });
+  executors.register(new IndicatorExecutor(indicators));
   return {
     ctx,
     settings,
@@ -128,7 +133,7 @@ export function createServices(ctx: ServiceContext, opts: ServiceOptions = {}): 
     incidents,
     actions,
     actionBatches,
-    indicators: new IndicatorService(ctx, deps),
+    indicators,
     files: new FileService(ctx, deps),
     analyses: new AnalysisService(ctx, deps),
     access,

@@ -90,13 +90,15 @@ function fromEntity(e: EntityView, firstDevice: string | undefined): TargetOptio
   }
 }
 
-function indicator(key: string, indicatorType: string, value: string, title: string): TargetOption {
+function indicator(key: string, kind: string, value: string, title: string): TargetOption {
+  // add_indicator's `type` names the address family (ipv4 / ipv6), not just "ip".
+  const type = kind === 'ip' ? (value.includes(':') ? 'ipv6' : 'ipv4') : kind;
   return {
     key,
     targetKind: 'indicator',
     target: { kind: 'indicator', id: value, label: title },
     title: `Indicator: ${title}`,
-    defaults: { indicatorType, value },
+    defaults: { type, value, action: 'block' },
   };
 }
 
