@@ -98,6 +98,7 @@ export async function startServer(
         heartbeatMs: config.agent.heartbeatMs,
         keys,
         uploads: blobUploadSink(services.blobs),
+        maxFileUploadBytes: config.fileMaxBytes,
       });
       agents = new AgentListener(gateway, services.enrollment, clock, log, {
         host: config.agent.host,

@@ -44,6 +44,8 @@ export interface AgentGatewayOptions {
   revocationPollMs?: number;
   /** Largest upload an agent may send. Default 1 GiB. */
   maxUploadBytes?: number;
+  /** Largest file an agent may upload for a file action (QUELL_FILE_MAX_BYTES). Default 3 GiB. */
+  maxFileUploadBytes?: number;
 }
 
 /** Collaborators; the gateway creates none of them. */
@@ -95,6 +97,7 @@ export class AgentGateway implements AgentChannel {
       livenessMs: 30_000,
       revocationPollMs: 3000,
       maxUploadBytes: 1024 ** 3,
+      maxFileUploadBytes: 3 * 1024 ** 3,
       ...opts,
     };
     this.revocationsSince = deps.ctx.clock.now();
@@ -240,7 +243,7 @@ export class AgentGateway implements AgentChannel {
         { deviceId: device.id, hostname: device.hostname },
         ctx.store,
         this.deps.uploads,
-        this.o.maxUploadBytes,
+        { package: this.o.maxUploadBytes, file: this.o.maxFileUploadBytes },
         log,
         (ack) => conn.send(ack),
       ),

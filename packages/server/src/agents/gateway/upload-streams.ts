@@ -5,8 +5,19 @@ import type { Store } from '@quell/store';
 import { belongsTo, type AgentIdentity } from './agent-results.js';
 import type { UploadSink, UploadWriter } from './gateway-ports.js';
 
-/** Actions whose agents may upload their output. */
-const UPLOADING_TYPES: ReadonlySet<string> = new Set(['collect_investigation_package']);
+/** Actions whose agents may upload their output, and which of the upload limits applies. */
+const UPLOAD_LIMIT_OF: ReadonlyMap<string, keyof UploadLimits> = new Map([
+  ['collect_investigation_package', 'package'],
+  // files (issue 4): a collected file, or the copy a quarantine keeps (QUELL_FILE_MAX_BYTES).
+  ['collect_file', 'file'],
+  ['stop_and_quarantine_file', 'file'],
+]);
+
+/** Largest upload per kind, in bytes. */
+export interface UploadLimits {
+  package: number;
+  file: number;
+}
 /** Uploads one connection may have open at once. */
 const MAX_OPEN = 4;
 
@@ -33,7 +44,7 @@ export class UploadStreams {
     private readonly who: AgentIdentity,
     private readonly store: Store,
     private readonly sink: UploadSink,
-    private readonly maxBytes: number,
+    private readonly limits: UploadLimits,
     private readonly log: Logger,
     private readonly reply: (ack: StreamAck) => void,
   ) {}
@@ -45,11 +56,12 @@ export class UploadStreams {
     if (this.open.has(msg.streamId)) return refuse('a stream with this id is already open');
     if (this.open.size >= MAX_OPEN) return refuse(`at most ${MAX_OPEN} uploads at once`);
     if (msg.size === undefined || !msg.actionId) return refuse('an upload names its action and size');
-    if (msg.size > this.maxBytes)
-      return refuse(`${msg.size} bytes is over the server's upload limit of ${this.maxBytes} bytes`);
     const row = await this.store.actions.get(this.store.db, msg.actionId);
-    if (!row || !belongsTo(row, this.who) || !UPLOADING_TYPES.has(row.type))
+    const limit = row ? UPLOAD_LIMIT_OF.get(row.type) : undefined;
+    if (!row || !belongsTo(row, this.who) || !limit)
       return refuse(`action ${msg.actionId} takes no upload from this device`);
+    if (msg.size > this.limits[limit])
+      return refuse(`${msg.size} bytes is over the server's upload limit of ${this.limits[limit]} bytes`);
     if (row.status !== 'dispatched' && row.status !== 'running')
       return refuse(`action ${msg.actionId} is ${row.status}`);
     this.open.set(msg.streamId, {
