@@ -162,6 +162,7 @@ export const IndicatorImportResult = Type.Object({
   dryRun: Type.Boolean(),
   imported: Type.Integer({ description: 'New indicators' }),
   updated: Type.Integer({ description: 'Existing indicators (same type, value and scope) replaced' }),
+  unchanged: Type.Integer({ description: 'Rows equal to the indicator already there (nothing written)' }),
   removed: Type.Integer({ description: 'Indicators withdrawn because the source revoked them (STIX)' }),
   rejected: Type.Array(ImportRejection),
   ignored: Type.Integer({ description: 'STIX objects that are not indicators, and superseded versions' }),

@@ -112,6 +112,9 @@ export async function startServer(
       services.enrollment.agentUrl = agentUrl;
     }
     services.dispatcher.start(config.dispatchIntervalMs);
+    // indicators (issue 4): due TAXII pulls, expiry announcements and tombstone pruning; each feed
+    // keeps its own interval, this only decides how soon a due one is noticed.
+    services.indicators.startFeedPolling(60_000);
     const url = address.replace('[::1]', 'localhost').replace('0.0.0.0', '127.0.0.1');
     return {
       url,
@@ -119,6 +122,7 @@ export async function startServer(
       services,
       firstAdmin,
       async close() {
+        await services.indicators.stop();
         await services.dispatcher.stop();
         await agents?.close();
         await app.close();

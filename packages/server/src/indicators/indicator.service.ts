@@ -17,10 +17,7 @@ import {
   InputError,
   NotAllowedError,
   NotFoundError,
-  normalizeIndicatorValue,
   validateIndicatorInput,
-  type IndicatorDraft,
-  type IndicatorInput,
   type IndicatorType,
   type Principal,
 } from '@quell/core';
@@ -38,6 +35,7 @@ import {
   type LandedImport,
 } from './indicator-exchange.js';
 import { findMatches, normalizedOrThrow, winner } from './indicator-lookup.js';
+import { draftOf, scopeText, settle } from './indicator-request.js';
 import { groupIdsOf, toIndicator } from './indicator-view.js';
 import { RevisionTaker, removeIndicators, upsertIndicators } from './indicator-writer.js';
 import type { StixBundle } from './formats/stix-objects.js';
@@ -47,8 +45,6 @@ import { TaxiiFeeds } from './taxii-feeds.js';
 export const TOMBSTONE_RETENTION_MS = 30 * 24 * 3_600_000;
 /** Longest an action target id may be; the full value travels in the parameters. */
 const TARGET_ID_MAX = 500;
-/** How long an answer waits for the dispatcher to pick a queued action up (ms). */
-const QUEUED_PICKUP_MS = 2_000;
 
 export interface IndicatorServiceOptions {
   /** Where TAXII feed secrets are read from (by variable name). Default `process.env`. */
@@ -135,7 +131,7 @@ export class IndicatorService {
       },
       ...(body.comment && { comment: body.comment }),
     });
-    return this.settle(action);
+    return settle(this.ctx, this.deps.actions, action, this.actionWaitMs);
   }
 
   /** Requests remove_indicator for a live indicator. */
@@ -151,7 +147,7 @@ export class IndicatorService {
       params: { id: row.id },
       ...(comment && { comment }),
     });
-    return this.settle(action);
+    return settle(this.ctx, this.deps.actions, action, this.actionWaitMs);
   }
 
   /** The executor's half of add_indicator: validates again (time has passed) and writes. */
@@ -381,39 +377,6 @@ export class IndicatorService {
     return out;
   }
 
-  /**
-   * Follows the action to its end for a short while: the server executor usually finishes within
-   * one dispatcher tick. Polling the row (not an in-process signal) also works when another
-   * server instance's dispatcher carries it out.
-   */
-  private async settle(action: Action): Promise<IndicatorActionResult> {
-    const deadline = Date.now() + this.actionWaitMs;
-    // A dispatcher that is running takes queued work within a tick; one that is not (stopped, or
-    // busy far beyond that) should not hold the request for the whole wait.
-    const pickupDeadline = Date.now() + Math.min(QUEUED_PICKUP_MS, this.actionWaitMs);
-    let a = action;
-    for (;;) {
-      if (a.status === 'pending_approval') return { outcome: 'pending_approval', indicator: null, action: a };
-      if (a.status === 'succeeded') {
-        const id = (a.result as { indicatorId?: string } | null)?.indicatorId;
-        const row = id ? await this.ctx.store.indicators.get(this.ctx.store.db, id) : undefined;
-        const live = row && row.deleted_at === null ? toIndicator(row, this.ctx.clock.now()) : null;
-        return { outcome: 'applied', indicator: a.type === 'add_indicator' ? live : null, action: a };
-      }
-      if (['failed', 'cancelled', 'expired', 'rejected', 'timed_out'].includes(a.status)) {
-        throw new ConflictError(
-          `Action ${a.id} (${a.type}) ended ${a.status}${a.error ? `: ${a.error}` : ''}. \`quell actions show ${a.id}\` has its timeline.`,
-          { actionId: a.id, status: a.status },
-        );
-      }
-      const now = Date.now();
-      if (now >= deadline || (a.status === 'queued' && now >= pickupDeadline))
-        return { outcome: 'queued', indicator: null, action: a };
-      await new Promise((r) => setTimeout(r, 25));
-      a = await this.deps.actions.get(a.id);
-    }
-  }
-
   private async findByKey(
     type: string,
     value: string,
@@ -450,34 +413,4 @@ export class IndicatorService {
         {},
       );
   }
-}
-
-/** A request body (or add_indicator's params) as a draft for core's validation, defaults filled. */
-function draftOf(b: Partial<IndicatorCreate>, source: 'manual' | 'action'): IndicatorDraft {
-  return {
-    type: b.type,
-    value: b.value,
-    action: b.action,
-    title: b.title ?? canonicalOrRaw(b.type, b.value),
-    description: b.description,
-    severity: b.severity ?? 'medium',
-    generateAlert: b.generateAlert ?? b.action !== 'allow',
-    expiresAt: b.expiresAt ?? null,
-    deviceGroupIds: b.deviceGroupIds ?? [],
-    source,
-  } satisfies { [K in keyof IndicatorInput]?: unknown };
-}
-
-/** The value as it will be stored, for a default title; validation reports what is wrong with it. */
-function canonicalOrRaw(type: IndicatorType | undefined, value: string | undefined): string | undefined {
-  if (!type || value === undefined) return value;
-  try {
-    return normalizeIndicatorValue(type, value);
-  } catch {
-    return value;
-  }
-}
-
-function scopeText(groups: readonly string[]): string {
-  return groups.length ? `device groups ${[...groups].sort().join(', ')}` : 'all devices';
 }
