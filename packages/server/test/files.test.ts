@@ -201,11 +201,20 @@ describe.skipIf(!enabled)(`files (${TEST_DB})`, () => {
       });
       expect(Object.values(r.body.counts as Record<string, number>).reduce((a, b) => a + b)).toBe(2);
       expect(await batchTargets(r.body.id)).toEqual(['ws1', 'ws2']);
+      // Each device is told where it saw the file, so the agent finds the copy on disk.
+      const sent = (await h.api('GET', `/api/actions?batchId=${r.body.id}`, h.adminToken)).body
+        .items as Action[];
+      expect(Object.fromEntries(sent.map((a) => [a.target.deviceHostname, a.params.path]))).toEqual({
+        ws1: '/tmp/a',
+        ws2: '/opt/b',
+      });
 
       const wider = await quarantine({ seenWithinDays: 60 });
       expect(await batchTargets(wider.body.id)).toEqual(['old1', 'ws1', 'ws2']);
       const chosen = await quarantine({ devices: ['ws3'] });
       expect(await batchTargets(chosen.body.id)).toEqual(['ws3']);
+      const onWs3 = (await h.api('GET', `/api/actions?batchId=${chosen.body.id}`, h.adminToken)).body.items;
+      expect(onWs3[0].params).toEqual({ sha256: SHA });
 
       const p = await page();
       expect(p.batches.map((b) => b.id).sort()).toEqual([r.body.id, wider.body.id, chosen.body.id].sort());
@@ -254,7 +263,7 @@ describe.skipIf(!enabled)(`files (${TEST_DB})`, () => {
         expect.objectContaining({
           type: 'restore_quarantined_file',
           undoOf: on('ws2').id,
-          params: { sha256: SHA },
+          params: { sha256: SHA, path: '/opt/b' },
         }),
       ]);
       await drive(h, one.body.actions[0].id, 'succeeded');

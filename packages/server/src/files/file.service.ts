@@ -222,13 +222,24 @@ export class FileService {
       }
       devices = seen.map((d) => d.device_id);
     }
-    return this.deps.actionBatches.request(principal, {
-      type: QUARANTINE_TYPE,
-      select: { devices },
-      params: { sha256 },
-      ...(input.comment !== undefined && { comment: input.comment }),
-      ...(input.incidentId !== undefined && { incidentId: input.incidentId }),
-    });
+    // Without a path the agent finds only running copies; with it, the copy on disk too.
+    const paths = await this.ctx.store.files.latestPaths(this.ctx.store.db, sha256);
+    return this.deps.actionBatches.request(
+      principal,
+      {
+        type: QUARANTINE_TYPE,
+        select: { devices },
+        params: { sha256 },
+        ...(input.comment !== undefined && { comment: input.comment }),
+        ...(input.incidentId !== undefined && { incidentId: input.incidentId }),
+      },
+      {
+        paramsFor: (d) => {
+          const path = paths.get(d.id);
+          return path ? { path } : undefined;
+        },
+      },
+    );
   }
 
   /**

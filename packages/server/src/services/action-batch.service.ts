@@ -31,7 +31,17 @@ export class ActionBatchService {
     private readonly incidents: IncidentService,
   ) {}
 
-  async request(principal: Principal, input: ActionBatchRequest): Promise<ActionBatch> {
+  /**
+   * `paramsFor` adds parameters per device, already valid for the type (files: the path where
+   * that device saw the file, so the agent finds the copy on disk and not only running ones).
+   */
+  async request(
+    principal: Principal,
+    input: ActionBatchRequest,
+    opts: {
+      paramsFor?: (device: { id: string; hostname: string }) => Record<string, unknown> | undefined;
+    } = {},
+  ): Promise<ActionBatch> {
     const kind = actionDefinition(input.type).targetKind;
     if (kind !== 'device' && kind !== 'file') {
       throw new InputError(
@@ -106,10 +116,11 @@ export class ActionBatchService {
           def.targetKind === 'device'
             ? { kind: 'device' as const, id: d.hostname }
             : { kind: 'file' as const, id: sha256 ?? '', deviceHostname: d.hostname };
+        const extra = opts.paramsFor?.(d);
         rows.push(
           this.actions.buildRow(
             principal,
-            checked,
+            extra ? { ...checked, params: { ...params, ...extra } } : checked,
             input,
             target,
             groups.get(d.device_group_id) ?? null,

@@ -192,6 +192,20 @@ export class FileRepo {
     return rows.map((r) => ({ ...r, last_seen_at: Number(r.last_seen_at) }));
   }
 
+  /** Where each device saw the file last (devices with a known path only). */
+  async latestPaths(trx: Tx, sha256: string): Promise<Map<string, string>> {
+    const rows = await trx
+      .selectFrom('file_sightings')
+      .select(['device_id', 'path'])
+      .where('sha256', '=', sha256)
+      .where('path', '!=', '')
+      .orderBy('last_seen_at', 'desc')
+      .execute();
+    const out = new Map<string, string>();
+    for (const r of rows) if (!out.has(r.device_id)) out.set(r.device_id, r.path);
+    return out;
+  }
+
   /** Related alerts, newest first, with their incidents. */
   async alerts(trx: Tx, sha256: string, limit: number): Promise<FileAlertView[]> {
     return trx
