@@ -12,6 +12,8 @@ const CLK_TCK = 100; // Linux USER_HZ; /proc/<pid>/stat times are in these ticks
 export function startServerChild(env) {
   const child = fork(join(here, 'server-child.mjs'), [], {
     env: { ...process.env, ...env },
+    // QUELL_BENCH_SERVER_NODE_ARGS passes flags to the server's node only, e.g. "--cpu-prof".
+    execArgv: (process.env.QUELL_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let seq = 0;

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import { cachePreparedStatements } from './statement-cache.js';
 import type { Database } from './schema/database.js';
 import { migrateToLatest } from './migrations/migrations.js';
 
@@ -36,6 +37,7 @@ export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHand
     raw.pragma('synchronous = NORMAL');
     raw.pragma('busy_timeout = 5000');
     raw.pragma('cache_size = -65536');
+    cachePreparedStatements(raw);
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
     // better-sqlite3 runs on one connection that Kysely serialises, so a transaction already
     // excludes every other writer: no extra lock is needed.
