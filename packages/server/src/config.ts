@@ -30,6 +30,8 @@ export interface ServerConfig {
   agent: AgentListenerConfig;
   /** QUELL_FILE_MAX_BYTES: largest file an agent may upload when collecting or quarantining one. Default 3 GiB. */
   fileMaxBytes: number;
+  /** QUELL_FILE_QUARANTINE_CAP: most devices "quarantine everywhere" may hit unless the request raises it. Default 1000. */
+  fileQuarantineCap: number;
 }
 
 /** Settings of the agent listener; see docs/configuration.md. */
@@ -198,6 +200,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     webDir: env.QUELL_WEB_DIR || null,
     agent: agentConfig(env, overrides, overrides.host ?? (env.QUELL_HOST || '127.0.0.1'), problems),
     fileMaxBytes: int(env, 'QUELL_FILE_MAX_BYTES', 3 * 1024 ** 3, 1, 1024 ** 4, problems),
+    fileQuarantineCap: int(env, 'QUELL_FILE_QUARANTINE_CAP', 1000, 1, 50_000, problems),
   };
   if (problems.length) throw new ConfigError(problems);
   return config;

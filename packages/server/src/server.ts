@@ -74,6 +74,8 @@ export async function startServer(
     },
   );
   attachExpiryNotifier(services, process.env, log);
+  // files (issue 4): how many devices "quarantine everywhere" may reach without naming them.
+  services.files.limits.quarantineCap = config.fileQuarantineCap;
   let agents: AgentListener | null = null;
   try {
     await services.deviceGroups.ensureDefaults();
