@@ -450,6 +450,37 @@ describe.skipIf(!enabled)(`indicators (${TEST_DB})`, () => {
       expect(changes.length).toBeGreaterThanOrEqual(4);
     });
 
+    it('keeps an indicator for many groups with a long value (the identity key stays indexable)', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 30; i++) {
+        const g = await h.services.deviceGroups.create(SYSTEM_PRINCIPAL, {
+          name: `Team ${i}`,
+          rank: 10 + i,
+          rule: { namePattern: `team${i}-*` },
+          automationLevel: 'full',
+        });
+        ids.push(g.id);
+      }
+      const url = `https://long.example/${'a'.repeat(1990)}`;
+      const out = (
+        await importBody({
+          format: 'csv',
+          csv: `type,value,action,deviceGroups\nurl,${url},block,${ids.join(';')}`,
+        })
+      ).body as IndicatorImportResult;
+      expect(out).toMatchObject({ imported: 1, rejected: [] });
+      const page = await feed(ids[17]!, null);
+      if (page.kind !== 'snapshot') throw new Error('expected a snapshot');
+      expect(page.snapshot.indicators).toMatchObject([{ value: url, groupScoped: true }]);
+      const again = (
+        await importBody({
+          format: 'csv',
+          csv: `type,value,action,deviceGroups\nurl,${url},audit,${[...ids].reverse().join(';')}`,
+        })
+      ).body as IndicatorImportResult;
+      expect(again).toMatchObject({ imported: 0, updated: 1 });
+    });
+
     it('never splits a revision across delta pages, and sends a snapshot to agents behind the pruned tombstones', async () => {
       const g = await group('Web');
       const base = await h.services.indicators.revision();

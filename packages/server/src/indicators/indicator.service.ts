@@ -41,6 +41,7 @@ import { RevisionTaker, removeIndicators, upsertIndicators } from './indicator-w
 import type { StixBundle } from './formats/stix-objects.js';
 import { TaxiiFeeds } from './taxii-feeds.js';
 
+const SHA256_HEX = /^[0-9a-f]{64}$/;
 /** Tombstones kept for deltas; an agent offline longer than this gets a snapshot. */
 export const TOMBSTONE_RETENTION_MS = 30 * 24 * 3_600_000;
 /** Longest an action target id may be; the full value travels in the parameters. */
@@ -264,13 +265,16 @@ export class IndicatorService {
     return best ? toIndicator(best, now) : null;
   }
 
-  /** The deciding indicator of each SHA-256 that has one; hashes without a match are left out. */
+  /**
+   * The deciding indicator of each SHA-256 that has one; hashes without a match, and strings that
+   * are not SHA-256 at all (matchers pass what devices reported), are left out.
+   */
   async matchSha256(
     hashes: readonly string[],
     deviceGroupId: string | null,
   ): Promise<Array<{ sha256: string; indicator: Indicator }>> {
     const now = this.ctx.clock.now();
-    const wanted = [...new Set(hashes.map((h) => normalizedOrThrow('sha256', h)))];
+    const wanted = [...new Set(hashes.map((h) => h.trim().toLowerCase()).filter((h) => SHA256_HEX.test(h)))];
     const rows = await this.ctx.store.indicators.live(this.ctx.store.db, 'sha256', wanted);
     const byValue = new Map<string, IndicatorRow[]>();
     for (const r of rows)

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { InputError } from '@quell/core';
 import { sql, type Selectable } from 'kysely';
 import type { DatabaseHandle, Tx } from '../database.js';
@@ -10,9 +11,20 @@ export type TaxiiFeedRow = Selectable<TaxiiFeedsTable>;
 /** The scope key of an all-devices indicator. */
 export const ALL_DEVICES_SCOPE = '*';
 
-/** The scope part of an indicator's identity: sorted group ids joined, or `*` for all devices. */
+/** Longest scope key kept as the joined ids; longer ones are hashed (see {@link scopeKey}). */
+const SCOPE_KEY_MAX = 512;
+
+/**
+ * The scope part of an indicator's identity: sorted group ids joined, or `*` for all devices.
+ * A very long list (up to 100 groups) is replaced by `sha256:<hex>` of the joined ids: PostgreSQL
+ * refuses unique-index entries over about 2.7 kB, and the value alone may take 2 kB.
+ */
 export function scopeKey(deviceGroupIds: readonly string[]): string {
-  return deviceGroupIds.length ? [...deviceGroupIds].sort().join(',') : ALL_DEVICES_SCOPE;
+  if (!deviceGroupIds.length) return ALL_DEVICES_SCOPE;
+  const joined = [...new Set(deviceGroupIds)].sort().join(',');
+  return joined.length <= SCOPE_KEY_MAX
+    ? joined
+    : `sha256:${createHash('sha256').update(joined).digest('hex')}`;
 }
 
 export const INDICATOR_SORT_COLUMNS = {
