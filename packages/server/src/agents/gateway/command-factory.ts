@@ -20,6 +20,12 @@ export interface CommandSource {
  * while a scan waited for an offline device is used.
  */
 export class CommandFactory {
+  /**
+   * YARA rules read for scan commands, kept for {@link RULES_TTL_MS}: a fan-out builds thousands
+   * of scan commands in a second and they all carry the same rules.
+   */
+  private rules: { at: number; list: Promise<Array<{ name: string; source: string }>> } | null = null;
+
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
@@ -29,8 +35,7 @@ export class CommandFactory {
   async build(source: CommandSource, deviceId: string): Promise<CommandMessage> {
     const params: Record<string, unknown> = { ...source.params };
     if (source.type === 'run_av_scan') {
-      const rules = await this.store.yara.list();
-      params.yaraRules = rules.map((r) => ({ name: r.name, source: r.source }));
+      params.yaraRules = await this.yaraRules();
     }
     return signCommand(
       {
@@ -45,4 +50,20 @@ export class CommandFactory {
       this.signingKey,
     );
   }
+
+  private yaraRules(): Promise<Array<{ name: string; source: string }>> {
+    const now = Date.now();
+    if (!this.rules || now - this.rules.at > RULES_TTL_MS) {
+      const list = this.store.yara
+        .list()
+        .then((rows) => rows.map((r) => ({ name: r.name, source: r.source })));
+      // A failed read is not kept: the next command tries again.
+      list.catch(() => (this.rules = null));
+      this.rules = { at: now, list };
+    }
+    return this.rules.list;
+  }
 }
+
+/** How long scan commands reuse the YARA rules they read (a rule saved since is in the next second's scans). */
+const RULES_TTL_MS = 1000;
