@@ -68,7 +68,9 @@ describe.skipIf(!enabled)(`uploads of collected files (${TEST_DB})`, () => {
     await s.data({ type: 'stream_data', streamId: 'u1', seq: 0, data: SAMPLE.toString('base64') });
     await s.closed({ type: 'stream_close', streamId: 'u1', sha256: SHA });
     expect(acks).toEqual([{ type: 'stream_ack', streamId: 'u1', ok: true, sha256: SHA }]);
-    expect((await h.services.files.get(SHA)).storedCopy).toMatchObject({ size: SAMPLE.length });
+    expect((await h.services.files.get(SYSTEM_PRINCIPAL, SHA)).storedCopy).toMatchObject({
+      size: SAMPLE.length,
+    });
   });
 
   it.each([

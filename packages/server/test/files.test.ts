@@ -123,6 +123,25 @@ describe.skipIf(!enabled)(`files (${TEST_DB})`, () => {
     }
   });
 
+  it('shows a viewer scoped to device groups only the devices of its groups, with the fleet-wide count', async () => {
+    const group = await h.api('POST', '/api/device-groups', h.adminToken, {
+      name: 'Web',
+      rank: 1,
+      rule: { namePattern: 'web*' },
+      automationLevel: 'full',
+    });
+    await enroll(h, 'web01');
+    await enroll(h, 'db01');
+    await h.services.files.record([seen('web01', '/tmp/a', T0), seen('db01', '/tmp/b', T0)]);
+    const viewer = await h.login('viewer', [group.body.id]);
+    const p = (await h.api('GET', `/api/files/${SHA}`, viewer.token)).body as FilePage;
+    expect([p.file.deviceCount, p.devices.map((d) => d.hostname), p.paths]).toEqual([
+      2,
+      ['web01'],
+      ['/tmp/a'],
+    ]);
+  });
+
   it('links alerts that name the file to the page, with their incidents, and counts their devices', async () => {
     await h.api('POST', '/api/alerts', h.adminToken, {
       alerts: [

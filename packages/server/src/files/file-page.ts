@@ -26,12 +26,13 @@ export async function buildFilePage(
   deps: ServiceDeps,
   row: FileRow,
   verdicts: FileVerdict[],
+  groupIds: readonly string[] = [],
 ): Promise<FilePage> {
   const db = ctx.store.db;
   const { sha256 } = row;
   const [deviceCount, sightings, alerts, actions, qRows, copy] = await Promise.all([
     ctx.store.files.deviceCount(db, sha256),
-    ctx.store.files.sightings(db, sha256, SIGHTINGS_READ),
+    ctx.store.files.sightings(db, sha256, SIGHTINGS_READ, groupIds),
     ctx.store.files.alerts(db, sha256, ALERTS_SHOWN),
     ctx.store.files.actions(db, sha256, ACTIONS_SHOWN),
     ctx.store.files.actionsOfTypes(db, sha256, [QUARANTINE_TYPE, RESTORE_TYPE], QUARANTINE_ACTIONS_READ),
@@ -57,7 +58,10 @@ export async function buildFilePage(
     file: toFileSummary(row, deviceCount),
     paths: [...new Set(sightings.map((s) => s.path).filter(Boolean))].slice(0, DEVICES_SHOWN),
     devices: devices.slice(0, DEVICES_SHOWN),
-    devicesTruncated: deviceCount > Math.min(devices.length, DEVICES_SHOWN),
+    devicesTruncated:
+      devices.length > DEVICES_SHOWN ||
+      sightings.length === SIGHTINGS_READ ||
+      (groupIds.length === 0 && deviceCount > devices.length),
     verdicts,
     alerts: alerts.map((a) => ({
       alertId: a.alert_id,

@@ -169,10 +169,14 @@ export class FileService {
     });
   }
 
-  /** The file page; `id` is a SHA-256, or a SHA-1 or MD5 Quell has seen. */
-  async get(id: string): Promise<FilePage> {
+  /**
+   * The file page; `id` is a SHA-256, or a SHA-1 or MD5 Quell has seen. A principal scoped to
+   * device groups sees the devices of its groups only (as in the device list); the device count
+   * stays the fleet-wide prevalence.
+   */
+  async get(principal: Principal, id: string): Promise<FilePage> {
     const row = await this.find(id);
-    return buildFilePage(this.ctx, this.deps, row, await this.verdicts(row.sha256));
+    return buildFilePage(this.ctx, this.deps, row, await this.verdicts(row.sha256), principal.deviceGroupIds);
   }
 
   async list(q: FileListQuery): Promise<{ items: FileSummary[]; nextCursor: string | null }> {

@@ -7,7 +7,7 @@ import { who, type Handlers } from './handler-types.js';
 export function fileHandlers(s: Services): Pick<Handlers, keyof typeof FILE_ROUTES> {
   return {
     listFiles: (c) => s.files.list(c.query),
-    getFile: (c) => s.files.get(c.params.id),
+    getFile: (c) => s.files.get(who(c).principal, c.params.id),
     quarantineFile: (c) => s.files.quarantine(who(c).principal, c.params.id, c.body),
     restoreFile: async (c) => ({ actions: await s.files.restore(who(c).principal, c.params.id, c.body) }),
     collectFile: (c) => s.files.collect(who(c).principal, c.params.id, c.body),

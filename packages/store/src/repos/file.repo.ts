@@ -156,18 +156,24 @@ export class FileRepo {
     return Number(r?.n ?? 0);
   }
 
-  /** Most recent sightings first, with hostnames, at most `limit` rows. */
-  async sightings(trx: Tx, sha256: string, limit: number): Promise<SightingView[]> {
-    return trx
+  /**
+   * Most recent sightings first, with hostnames, at most `limit` rows; `groupIds` (non-empty)
+   * keeps only devices of those device groups.
+   */
+  async sightings(
+    trx: Tx,
+    sha256: string,
+    limit: number,
+    groupIds: readonly string[] = [],
+  ): Promise<SightingView[]> {
+    let q = trx
       .selectFrom('file_sightings as s')
       .innerJoin('devices as d', 'd.id', 's.device_id')
       .selectAll('s')
       .select('d.hostname')
-      .where('s.sha256', '=', sha256)
-      .orderBy('s.last_seen_at', 'desc')
-      .orderBy('s.device_id')
-      .limit(limit)
-      .execute();
+      .where('s.sha256', '=', sha256);
+    if (groupIds.length) q = q.where('d.device_group_id', 'in', [...groupIds]);
+    return q.orderBy('s.last_seen_at', 'desc').orderBy('s.device_id').limit(limit).execute();
   }
 
   /**
