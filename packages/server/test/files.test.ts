@@ -172,13 +172,33 @@ describe.skipIf(!enabled)(`files (${TEST_DB})`, () => {
     expect((await page(OTHER)).file.deviceCount).toBe(0);
   });
 
-  it('lets a verdict source speak on the page, and a failing one not break it', async () => {
+  it('shows the verdict of a block indicator on the hash, and a failing verdict source does not break the page', async () => {
     await enroll(h, 'web01');
     await h.services.files.record([seen('web01', '/tmp/x', T0)]);
-    h.services.files.verdictOf = async (sha) =>
-      sha === SHA ? { verdict: 'malicious', source: 'indicator', ref: 'ioc_1' } : null;
+    expect((await page()).verdicts).toEqual([]);
+    h.services.dispatcher.start(20);
+    try {
+      const ioc = await h.api('POST', '/api/indicators', h.adminToken, {
+        type: 'sha256',
+        value: SHA,
+        action: 'block',
+        title: 'Locker',
+      });
+      expect(ioc.status, JSON.stringify(ioc.body)).toBeLessThan(300);
+      await h.services.dispatcher.settle();
+    } finally {
+      await h.services.dispatcher.stop();
+    }
     h.services.files.addVerdictSource(() => Promise.reject(new Error('down')));
-    expect((await page()).verdicts).toEqual([{ verdict: 'malicious', source: 'indicator', ref: 'ioc_1' }]);
+    h.services.files.addVerdictSource((sha) =>
+      Promise.resolve(
+        sha === SHA ? { verdict: 'suspicious' as const, source: 'deep_analysis', ref: 'an_1' } : null,
+      ),
+    );
+    expect((await page()).verdicts).toEqual([
+      expect.objectContaining({ verdict: 'malicious', source: 'indicator', title: 'block: Locker' }),
+      { verdict: 'suspicious', source: 'deep_analysis', ref: 'an_1' },
+    ]);
   });
 
   it.each([

@@ -14,6 +14,7 @@ import { IndicatorService } from '../indicators/indicator.service.js';
 // indicators (issue 4)
 import { IndicatorExecutor } from '../indicators/indicator.executor.js';
 import { FileService } from '../files/file.service.js';
+import { indicatorVerdicts } from '../files/indicator-verdicts.js';
 import { AnalysisService } from '../analysis/analysis.service.js';
 import type { ServiceDeps } from './service-deps.js';
 import type { ServiceContext } from './context.js';
@@ -119,6 +120,9 @@ export function createServices(ctx: ServiceContext, opts: ServiceOptions = {}): 
   // indicators (issue 4): add_indicator / remove_indicator run on the server, through the service.
   const indicators = new IndicatorService(ctx, deps, { env: opts.env ?? process.env });
   executors.register(new IndicatorExecutor(indicators));
+  // files (issue 4): the file page shows what the indicators say of a file.
+  const files = new FileService(ctx, deps);
+  files.addVerdictSource(indicatorVerdicts(indicators));
   return {
     ctx,
     settings,
@@ -134,7 +138,7 @@ export function createServices(ctx: ServiceContext, opts: ServiceOptions = {}): 
     actions,
     actionBatches,
     indicators,
-    files: new FileService(ctx, deps),
+    files,
     analyses: new AnalysisService(ctx, deps),
     access,
     executors,
