@@ -155,8 +155,6 @@ export {
 } from './indicator.schemas.js';
 export { FILE_ROUTES } from './file.routes.js';
 export { ANALYSIS_ROUTES } from './analysis.routes.js';
-export { FILE_ROUTES } from './file.routes.js';
-export { ANALYSIS_ROUTES } from './analysis.routes.js';
 // files (issue 4)
 export {
   FILE_SIGHTING_SOURCES,
