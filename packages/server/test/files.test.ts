@@ -123,6 +123,33 @@ describe.skipIf(!enabled)(`files (${TEST_DB})`, () => {
     }
   });
 
+  it('records a report of thousands of observations in one call, the same on a repeat', async () => {
+    const hosts = ['bulk1', 'bulk2', 'bulk3', 'bulk4', 'bulk5'];
+    for (const host of hosts) await enroll(h, host);
+    // 5 devices × 1,200 files: more rows than one multi-row statement takes, so chunking is exercised.
+    const report = hosts.flatMap((device, d) =>
+      Array.from({ length: 1200 }, (_, i) =>
+        seen(device, `/usr/lib/app/lib${i}.so`, T0 + d, {
+          sha256: createHash('sha256').update(`file ${i}`).digest('hex'),
+          source: 'scan',
+        }),
+      ),
+    );
+    expect(await h.services.files.record(report)).toEqual({
+      files: 1200,
+      sightings: 6000,
+      unknownDevices: [],
+    });
+    await h.services.files.record(report);
+    const counts = await h.store.db
+      .selectFrom('file_sightings')
+      .select([(eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.sum<number>('count').as('total')])
+      .executeTakeFirstOrThrow();
+    expect([Number(counts.n), Number(counts.total)]).toEqual([6000, 6000]);
+    const one = (await h.api('GET', `/api/files?q=lib7.so`, h.adminToken)).body.items;
+    expect(one).toEqual([expect.objectContaining({ deviceCount: 5, names: ['lib7.so'] })]);
+  });
+
   it('shows a viewer scoped to device groups only the devices of its groups, with the fleet-wide count', async () => {
     const group = await h.api('POST', '/api/device-groups', h.adminToken, {
       name: 'Web',
