@@ -5,6 +5,7 @@ import { AgentRuntime, createDesiredState } from './agent.js';
 import { CONFIG_DEFAULTS, DEFAULT_CONFIG_PATH, type AgentConfig } from './config/agent-config.js';
 import { loadConfig, parseConfig, readConfigFile } from './config/config-file.js';
 import { AgentError, errorMessage } from './errors.js';
+import { useIdleV8Flags } from './footprint.js';
 import { enroll } from './identity/enroll.js';
 import { collectInventory } from './inventory/inventory.js';
 import { createLogger, type Logger } from './log.js';
@@ -56,6 +57,10 @@ export async function runAgentCli(argv: readonly string[]): Promise<void> {
     .description('connect to the server and carry out actions (the systemd service)')
     .addOption(configOption())
     .action(async (o: { config: string }) => {
+      // runAgentMain (the bin) has done this before loading anything; `quell agent run` through
+      // the package index arrives here without it: late, after the runtime has loaded, so it
+      // saves less, but the agent still idles without the optimizing compiler.
+      useIdleV8Flags();
       const config = await loadConfig(o.config);
       const log = createLogger(config.logLevel);
       process.exitCode = await runForever(config, log);
