@@ -6,6 +6,10 @@ const pkg = (name: string) => fileURLToPath(new URL(`./packages/${name}/src/inde
 /** Tests import the workspaces' sources, so a test run needs no build of the libraries under test. */
 const alias = {
   '@quell/core': pkg('core'),
+  // Before '@quell/contracts', which would otherwise take its subpath too (the first match wins).
+  '@quell/contracts/agent': fileURLToPath(
+    new URL('./packages/contracts/src/agent/index.ts', import.meta.url),
+  ),
   '@quell/contracts': pkg('contracts'),
   '@quell/store': pkg('store'),
   '@quell/connectors': pkg('connectors'),

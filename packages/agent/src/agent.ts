@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { AgentState, Inventory, ServerMessage } from '@quell/contracts';
+import type { AgentState, Inventory, ServerMessage } from '@quell/contracts/agent';
 import type { AgentConfig } from './config/agent-config.js';
 import { DesiredStateController } from './enforcement/desired-state-controller.js';
 import { FirewallIsolationEnforcer } from './enforcement/firewall-isolation.enforcer.js';

@@ -1,4 +1,4 @@
-import type { Detection, IsolationSpec } from '@quell/contracts';
+import type { Detection, IsolationSpec } from '@quell/contracts/agent';
 
 /**
  * The agent's OS-facing ports (ARCHITECTURE §4). The runtime (channel, jobs, desired state)

@@ -1,4 +1,4 @@
-import type { IsolationSpec } from '@quell/contracts';
+import type { IsolationSpec } from '@quell/contracts/agent';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import type {

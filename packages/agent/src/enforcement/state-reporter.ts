@@ -1,5 +1,5 @@
 import { stringify } from 'safe-stable-stringify';
-import type { AgentState, VerifiedState } from '@quell/contracts';
+import type { AgentState, VerifiedState } from '@quell/contracts/agent';
 
 /** A verified state without its timestamp (the reporter stamps it). */
 export type VerifiedStateInput = Omit<VerifiedState, 'checkedAt'>;

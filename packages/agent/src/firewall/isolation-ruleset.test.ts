@@ -1,4 +1,4 @@
-import type { IsolationSpec } from '@quell/contracts';
+import type { IsolationSpec } from '@quell/contracts/agent';
 import { describe, expect, it } from 'vitest';
 import type { IsolationTarget } from '../ports.js';
 import { InvalidIsolationTargetError } from './firewall.errors.js';

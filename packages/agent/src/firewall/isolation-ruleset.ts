@@ -1,4 +1,4 @@
-import type { IsolationExclusion } from '@quell/contracts';
+import type { IsolationExclusion } from '@quell/contracts/agent';
 import type { ExclusionProtocol, TrafficDirection } from '@quell/core';
 import type { IsolationTarget } from '../ports.js';
 import { InvalidIsolationTargetError } from './firewall.errors.js';

@@ -1,8 +1,8 @@
-import { registerContractKinds } from '@quell/contracts';
+import { registerContractKinds } from '@quell/contracts/agent';
 import type { TSchema, Static } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { ActionType } from '@quell/core';
-import type { Command, Detection } from '@quell/contracts';
+import type { Command, Detection } from '@quell/contracts/agent';
 import { ParamsError } from '../errors.js';
 import type { JobContext } from '../ports.js';
 

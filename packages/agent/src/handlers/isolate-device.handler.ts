@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { IsolationExclusion, type IsolationSpec } from '@quell/contracts';
+import { IsolationExclusion, type IsolationSpec } from '@quell/contracts/agent';
 import type { DesiredStateController } from '../enforcement/desired-state-controller.js';
 import type { ReachabilityProbe } from '../enforcement/isolation-enforcer.js';
 import { BaseActionHandler, type HandlerContext, type HandlerOutcome } from './action-handler.js';

@@ -1,6 +1,6 @@
-import { registerContractKinds } from '@quell/contracts';
+import { registerContractKinds } from '@quell/contracts/agent';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { EnrollResponse, type EnrollRequest, type Inventory } from '@quell/contracts';
+import { EnrollResponse, type EnrollRequest, type Inventory } from '@quell/contracts/agent';
 import { CONFIG_DEFAULTS, type AgentConfigFile } from '../config/agent-config.js';
 import { readConfigFile, saveConfigFile } from '../config/config-file.js';
 import { ConfigError, EnrollRefusedError } from '../errors.js';

@@ -1,4 +1,4 @@
-import { ENROLLMENT_TOKEN_PREFIX } from '@quell/contracts';
+import { ENROLLMENT_TOKEN_PREFIX } from '@quell/contracts/agent';
 import { TokenFormatError } from '../errors.js';
 
 /** An enrollment token taken apart. */

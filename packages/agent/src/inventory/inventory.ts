@@ -2,7 +2,7 @@ import { access, readFile } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { arch, hostname, networkInterfaces, release } from 'node:os';
 import { delimiter, join } from 'node:path';
-import type { Inventory } from '@quell/contracts';
+import type { Inventory } from '@quell/contracts/agent';
 
 /** Optional pieces the agent reports as capabilities. */
 export const AGENT_CAPABILITIES = ['nft', 'yara', 'clamd', 'exec_helper'] as const;

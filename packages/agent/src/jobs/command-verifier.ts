@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { stringify } from 'safe-stable-stringify';
-import { commandSigningText, type CommandMessage } from '@quell/contracts';
+import { commandSigningText, type CommandMessage } from '@quell/contracts/agent';
 import { verifyText } from '../identity/key-store.js';
 
 /** Why a command is refused; sent back in `ack.reason`. */

@@ -1,5 +1,5 @@
 import type { ActionType } from '@quell/core';
-import type { AgentMessage, CommandMessage, ResultMessage } from '@quell/contracts';
+import type { AgentMessage, CommandMessage, ResultMessage } from '@quell/contracts/agent';
 import { AgentError, errorMessage } from '../errors.js';
 import type { HandlerRegistry } from '../handlers/handler-registry.js';
 import type { ActionHandler, HandlerOutcome } from '../handlers/action-handler.js';

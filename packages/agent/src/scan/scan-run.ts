@@ -1,4 +1,4 @@
-import type { Detection } from '@quell/contracts';
+import type { Detection } from '@quell/contracts/agent';
 import type { JobContext } from '../ports.js';
 import type { ClamdClient, ClamdStream } from './clamd.client.js';
 import type { CpuGovernor } from './cpu-governor.js';

@@ -1,4 +1,4 @@
-import type { Detection } from '@quell/contracts';
+import type { Detection } from '@quell/contracts/agent';
 
 /** A SHA-256 signature: an indicator pushed by the server or a built-in one. */
 export interface HashSignature {

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SEVERITIES } from '@quell/core';
-import type { Detection } from '@quell/contracts';
+import type { Detection } from '@quell/contracts/agent';
 import type { CpuGovernor } from './cpu-governor.js';
 import { ScanAbortedError, YaraRulesError } from './scan.errors.js';
 

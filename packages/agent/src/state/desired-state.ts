@@ -1,8 +1,8 @@
-import { registerContractKinds } from '@quell/contracts';
+import { registerContractKinds } from '@quell/contracts/agent';
 import { join } from 'node:path';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Type, type Static } from '@sinclair/typebox';
-import { IsolationSpec } from '@quell/contracts';
+import { IsolationSpec } from '@quell/contracts/agent';
 import { StateError } from '../errors.js';
 import { readJsonFile, writeFileAtomic } from './atomic-file.js';
 

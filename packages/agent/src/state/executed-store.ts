@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { ActionType } from '@quell/core';
-import type { ResultMessage } from '@quell/contracts';
+import type { ResultMessage } from '@quell/contracts/agent';
 import { ActionFiles } from './action-files.js';
 
 /** What the agent remembers of an action it accepted. */

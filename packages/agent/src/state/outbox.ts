@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { ResultMessage } from '@quell/contracts';
+import type { ResultMessage } from '@quell/contracts/agent';
 import { ActionFiles } from './action-files.js';
 
 /**

@@ -9,7 +9,7 @@ import {
   type Inventory,
   type ServerMessage,
   type WelcomeMessage,
-} from '@quell/contracts';
+} from '@quell/contracts/agent';
 import { errorMessage, PinMismatchError } from '../errors.js';
 import { connectPinned } from '../identity/pinned-tls.js';
 import { signText } from '../identity/key-store.js';

@@ -1,6 +1,6 @@
-import { registerContractKinds } from '@quell/contracts';
+import { registerContractKinds } from '@quell/contracts/agent';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { ServerMessage } from '@quell/contracts';
+import { ServerMessage } from '@quell/contracts/agent';
 
 registerContractKinds();
 const check = TypeCompiler.Compile(ServerMessage);

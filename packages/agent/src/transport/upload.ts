@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { AgentMessage, ServerMessage, WelcomeMessage } from '@quell/contracts';
+import type { AgentMessage, ServerMessage, WelcomeMessage } from '@quell/contracts/agent';
 import { UploadError } from '../errors.js';
 
 /** Raw chunk size; base64 makes each `stream_data` about 350 KB, well under the frame limit. */
