@@ -1,6 +1,11 @@
 // Footprint of the REAL agent (packages/agent/bin/quell-agent.js run) connected and idle: RSS and
 // CPU % of one core over QUELL_BENCH_IDLE_SECONDS (60). Target: ≤ 64 MB RSS, < 0.5% CPU.
 //   node bench/agent-footprint.bench.mjs          (needs root: it makes a network namespace)
+//   QUELL_BENCH_AGENT_VIA=quell node bench/agent-footprint.bench.mjs   (as `quell agent run`)
+//
+// By default it starts the agent the way the systemd unit does, through its own bin
+// (packages/agent/bin/quell-agent.js); with QUELL_BENCH_AGENT_VIA=quell, through the `quell` CLI
+// (packages/cli/bin/quell.js agent run), which loads its own commands first.
 //
 // The agent runs inside a throwaway network namespace (`ip netns add qbench-<id>`, a veth pair
 // to reach the server in the root namespace, a /30 from 10.251.0.0/16) with its own nft table
@@ -18,6 +23,11 @@ import { api, mb, measureIdle, procSample, sleep, startServerChild, verdict } fr
 
 const here = dirname(fileURLToPath(import.meta.url));
 const AGENT_BIN = join(here, '..', 'packages', 'agent', 'bin', 'quell-agent.js');
+const QUELL_BIN = join(here, '..', 'packages', 'cli', 'bin', 'quell.js');
+const VIA = process.env.QUELL_BENCH_AGENT_VIA || 'quell-agent';
+if (VIA !== 'quell-agent' && VIA !== 'quell')
+  throw new Error(`QUELL_BENCH_AGENT_VIA must be quell-agent or quell, not "${VIA}".`);
+const RUN_ARGV = VIA === 'quell' ? [QUELL_BIN, 'agent', 'run'] : [AGENT_BIN, 'run'];
 const IDLE_SECONDS = Number(process.env.QUELL_BENCH_IDLE_SECONDS || 60);
 const SETTLE_SECONDS = 10;
 const TARGET_RSS = 64 * 1024 * 1024;
@@ -96,7 +106,7 @@ try {
 
   // Run it; `ip netns exec` execs node in place, so the child's pid is the agent's.
   const log = openSync(join(dir, 'agent.log'), 'a');
-  agent = spawn('ip', ['netns', 'exec', ns, process.execPath, AGENT_BIN, 'run', '--config', config], {
+  agent = spawn('ip', ['netns', 'exec', ns, process.execPath, ...RUN_ARGV, '--config', config], {
     stdio: ['ignore', log, log],
   });
   const pid = agent.pid;
@@ -110,7 +120,7 @@ try {
   if (!connected)
     throw new Error(`the agent did not connect; log:\n${readFileSync(join(dir, 'agent.log'), 'utf8')}`);
   console.log(
-    `Agent pid ${pid} (${comm}) connected as ${deviceId}; exec control off, no isolation desired, nft table qbench_${id} in ${ns}`,
+    `Agent pid ${pid} (${comm}, started as \`${VIA === 'quell' ? 'quell agent run' : 'quell-agent run'}\`) connected as ${deviceId}; exec control off, no isolation desired, nft table qbench_${id} in ${ns}`,
   );
   console.log(`Settling ${SETTLE_SECONDS} s, then sampling /proc/${pid} every second for ${IDLE_SECONDS} s`);
   await sleep(SETTLE_SECONDS * 1000);
@@ -122,7 +132,7 @@ try {
     `  CPU ${idle.cpuPct.toFixed(2)}% of one core (${idle.cpuSec.toFixed(2)} CPU-s over ${idle.seconds.toFixed(1)} s), target < ${TARGET_CPU_PCT}%: ${verdict(cpuPass)}`,
   );
   console.log(
-    `  (its child processes, the nft reconcile reads every 2 s: ${idle.childCpuPct.toFixed(2)}% more, ${idle.childCpuSec.toFixed(2)} CPU-s)`,
+    `  (its child processes, the nft read-backs of its reconcile loop: ${idle.childCpuPct.toFixed(2)}% more, ${idle.childCpuSec.toFixed(2)} CPU-s)`,
   );
   console.log(
     `  RSS max ${mb(idle.rssMax)}, mean ${mb(idle.rssMean)}, end ${mb(idle.rssEnd)}, peak since start ${mb(idle.hwm)}; target ≤ 64 MB: ${verdict(rssPass)}`,
@@ -140,7 +150,7 @@ try {
         .join('\n')}`,
     );
   console.log(
-    `SUMMARY agent-footprint: RSS max ${mb(idle.rssMax)}, CPU ${idle.cpuPct.toFixed(2)}% over ${IDLE_SECONDS} s — ${verdict(cpuPass && rssPass)}`,
+    `SUMMARY agent-footprint${VIA === 'quell' ? ' (quell agent run)' : ''}: RSS max ${mb(idle.rssMax)}, mean ${mb(idle.rssMean)}, CPU ${idle.cpuPct.toFixed(2)}% over ${IDLE_SECONDS} s — ${verdict(cpuPass && rssPass)}`,
   );
 } catch (e) {
   console.log(`SUMMARY agent-footprint: ERROR ${e.message}`);
