@@ -197,6 +197,10 @@ describe.skipIf(!enabled)(`files (${TEST_DB})`, () => {
     ]);
     // A hash named without any device is still a known file.
     expect((await page(OTHER)).file.deviceCount).toBe(0);
+    // Incidents come from their entities too, so alerts from before files were recorded count.
+    await h.store.db.deleteFrom('file_alerts').execute();
+    const before = await page();
+    expect([before.alerts, before.incidents.map((i) => i.id)]).toEqual([[], [p.alerts[0]!.incidentId]]);
   });
 
   it('shows the verdict of a block indicator on the hash, and a failing verdict source does not break the page', async () => {

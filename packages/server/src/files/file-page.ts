@@ -30,10 +30,11 @@ export async function buildFilePage(
 ): Promise<FilePage> {
   const db = ctx.store.db;
   const { sha256 } = row;
-  const [deviceCount, sightings, alerts, actions, qRows, copy] = await Promise.all([
+  const [deviceCount, sightings, alerts, byEntity, actions, qRows, copy] = await Promise.all([
     ctx.store.files.deviceCount(db, sha256),
     ctx.store.files.sightings(db, sha256, SIGHTINGS_READ, groupIds),
     ctx.store.files.alerts(db, sha256, ALERTS_SHOWN),
+    ctx.store.files.incidents(db, sha256, ALERTS_SHOWN),
     ctx.store.files.actions(db, sha256, ACTIONS_SHOWN),
     ctx.store.files.actionsOfTypes(db, sha256, [QUARANTINE_TYPE, RESTORE_TYPE], QUARANTINE_ACTIONS_READ),
     locateCopy(ctx, deps.blobs, sha256),
@@ -46,6 +47,7 @@ export async function buildFilePage(
   const batches: ActionBatch[] = [];
   for (const id of batchIds) batches.push(await deps.actionBatches.get(id));
   const incidents = new Map<string, FilePage['incidents'][number]>();
+  for (const i of byEntity) incidents.set(i.id, i);
   for (const a of alerts) {
     incidents.set(a.incident_id, {
       id: a.incident_id,

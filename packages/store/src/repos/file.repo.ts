@@ -234,6 +234,25 @@ export class FileRepo {
       .execute();
   }
 
+  /**
+   * Incidents whose entities include the file (`file:sha256:<hash>`, core's entity key), latest
+   * activity first: this also finds incidents of alerts ingested before files were recorded.
+   */
+  async incidents(
+    trx: Tx,
+    sha256: string,
+    limit: number,
+  ): Promise<Array<{ id: string; title: string; status: string; severity: string }>> {
+    return trx
+      .selectFrom('incident_entities as e')
+      .innerJoin('incidents as i', 'i.id', 'e.incident_id')
+      .select(['i.id', 'i.title', 'i.status', 'i.severity'])
+      .where('e.entity_key', '=', `file:sha256:${sha256}`)
+      .orderBy('e.last_seen_at', 'desc')
+      .limit(limit)
+      .execute();
+  }
+
   /** File actions on this SHA-256 (any type), newest first. */
   async actions(trx: Tx, sha256: string, limit: number): Promise<ActionsTable[]> {
     return trx
