@@ -366,6 +366,8 @@ describe.skipIf(!enabled)(`files (${TEST_DB})`, () => {
         target: { kind: 'file', id: SHA, deviceHostname: 'ws1' },
         params: { sha256: SHA, path: '/tmp/a' },
       });
+      const twice = await h.api('POST', `/api/files/${SHA}/collect`, analyst.token, { device: 'ws2' });
+      expect([twice.status, twice.body.message]).toEqual([409, expect.stringMatching(/already queued/)]);
     });
   });
 

@@ -13,7 +13,14 @@ import type {
   FileVerdict,
 } from '@quell/contracts';
 import { MAX_BATCH_DEVICES } from '@quell/contracts';
-import { ConflictError, InputError, NotFoundError, type Principal } from '@quell/core';
+import {
+  ConflictError,
+  InputError,
+  NotFoundError,
+  PENDING_STATUSES,
+  type ActionStatus,
+  type Principal,
+} from '@quell/core';
 import { fileNames, type AlertRow, type FileRow, type Tx } from '@quell/store';
 import { checkZipPassword, writeAesZip } from '../blobs/aes-zip.js';
 import { audit, type ServiceContext } from '../services/context.js';
@@ -25,6 +32,7 @@ import { QUARANTINE_TYPE } from './quarantine-state.js';
 import { locateCopy } from './stored-copies.js';
 
 const DAY = 86_400_000;
+const PENDING: ReadonlySet<string> = new Set<ActionStatus>(PENDING_STATUSES);
 const SHA256 = /^[a-f0-9]{64}$/;
 
 /** What verdict sources (indicators, deep analysis) say of a file; null or [] when they know nothing. */
@@ -298,6 +306,16 @@ export class FileService {
       throw new ConflictError(
         `A copy of ${sha256} is already stored (${copy.size} bytes); download it with \`quell file download ${sha256} --reason …\`.`,
         { sha256 },
+      );
+    }
+    // One upload per hash: a collect still on its way makes another pointless.
+    const pending = (await this.ctx.store.files.actionsOfTypes(db, sha256, ['collect_file'], 10_000)).find(
+      (r) => PENDING.has(r.status),
+    );
+    if (pending) {
+      throw new ConflictError(
+        `A collect of ${sha256} is already ${pending.status.replace(/_/g, ' ')} (action ${pending.id}); follow it with \`quell actions show ${pending.id}\`.`,
+        { actionId: pending.id },
       );
     }
     const path =
