@@ -502,21 +502,36 @@ export class ActionService {
     const now = this.ctx.clock.now();
     const out: ActionRow[] = [];
     const bulk: Array<{ row: ActionRow; to: ActionStatus; reason: string | null }> = [];
+    // Moves with the same from-status and the same values are written with one statement; an
+    // `attempts` of one more than the row's own is written as `attempts + 1`.
+    const groups = new Map<
+      string,
+      { from: string; values: Partial<ActionRow>; bump: boolean; rows: ActionRow[] }
+    >();
     for (const { row, to, reason, extra = {} } of items) {
       if (row.undo_of && isTerminal(to)) {
         out.push(await this.transition(trx, row, to, actor, reason, extra));
         continue;
       }
       assertTransition(row.id, row.status as ActionStatus, to);
-      const values = transitionValues(to, now, extra);
-      if (!(await this.ctx.store.actions.update(trx, row.id, row.version, values))) {
+      const bump = extra.attempts !== undefined && extra.attempts === row.attempts + 1;
+      const values = transitionValues(to, now, bump ? { ...extra, attempts: undefined } : extra);
+      const key = `${row.status}\u0000${bump ? 1 : 0}\u0000${JSON.stringify(values)}`;
+      const g = groups.get(key) ?? { from: row.status, values, bump, rows: [] };
+      g.rows.push(row);
+      groups.set(key, g);
+      out.push({ ...row, ...values, ...(bump && { attempts: row.attempts + 1 }), version: row.version + 1 });
+      bulk.push({ row, to, reason });
+    }
+    for (const g of groups.values()) {
+      const ids = g.rows.map((r) => r.id);
+      const changed = await this.ctx.store.actions.updateMany(trx, ids, g.from, g.values, g.bump);
+      if (changed !== ids.length) {
         throw new ConflictError(
-          `Action ${row.id} changed meanwhile (someone else acted on it); reload and try again.`,
-          { id: row.id },
+          `${ids.length - changed} of ${ids.length} actions changed meanwhile (someone else acted on them); reload and try again.`,
+          { ids: ids.slice(0, 20) },
         );
       }
-      out.push({ ...row, ...values, version: row.version + 1 });
-      bulk.push({ row, to, reason });
     }
     await this.ctx.store.actions.insertEvents(
       trx,

@@ -132,6 +132,36 @@ export class ActionRepo {
     return Number(res.numUpdatedRows) === 1;
   }
 
+  /**
+   * One write for many actions that all move from `fromStatus` with the same values (a fan-out's
+   * dispatch, a flood of acks): `version` (and with `bumpAttempts`, `attempts`) goes up by one on
+   * each. Returns how many rows changed; fewer than `ids` means someone moved one meanwhile.
+   */
+  async updateMany(
+    trx: Tx,
+    ids: readonly string[],
+    fromStatus: string,
+    values: Partial<ActionRow>,
+    bumpAttempts = false,
+  ): Promise<number> {
+    let n = 0;
+    for (const part of chunk(ids, 1)) {
+      if (!part.length) continue;
+      const res = await trx
+        .updateTable('actions')
+        .set({
+          ...values,
+          version: sql<number>`version + 1`,
+          ...(bumpAttempts && { attempts: sql<number>`attempts + 1` }),
+        })
+        .where('id', 'in', part)
+        .where('status', '=', fromStatus)
+        .executeTakeFirst();
+      n += Number(res.numUpdatedRows);
+    }
+    return n;
+  }
+
   async events(actionId: string): Promise<ActionEventRow[]> {
     return this.h.db
       .selectFrom('action_events')
