@@ -16,6 +16,10 @@ import {
   RestrictAppExecutionHandler,
 } from './handlers/app-restriction.handlers.js';
 import { RunAvScanHandler } from './handlers/run-av-scan.handler.js';
+import { LazyHandler } from './handlers/lazy.handler.js';
+import type { ActionHandler } from './handlers/action-handler.js';
+import type { FileQuarantine } from './quarantine/index.js';
+import type { UploadOutcome } from './transport/upload.js';
 import { loadIdentity } from './identity/key-store.js';
 import { collectInventory } from './inventory/inventory.js';
 import { CommandVerifier } from './jobs/command-verifier.js';
@@ -159,6 +163,7 @@ export class AgentRuntime {
         (id, path, signal) => channel.upload(id, path, signal),
         join(config.stateDir, 'work'),
       ),
+      ...fileHandlers(config, log, (id, path, signal) => channel.upload(id, path, signal)),
     ]);
     const jobs = new JobRunner({
       registry,
@@ -235,4 +240,42 @@ export class AgentRuntime {
         return;
     }
   }
+}
+
+/**
+ * Stop and quarantine, restore, and collect file (issue 4), loaded on their first command. One
+ * vault serves both quarantine handlers, so a restore finds what a quarantine put away.
+ */
+function fileHandlers(
+  config: AgentRuntimeOptions['config'],
+  log: Logger,
+  upload: (actionId: string, path: string, signal: AbortSignal) => Promise<UploadOutcome>,
+): ActionHandler[] {
+  let vault: Promise<FileQuarantine> | null = null;
+  const quarantine = async () => {
+    const q = await import('./quarantine/index.js');
+    vault ??= Promise.resolve(
+      new q.FileQuarantine({
+        stateDir: config.stateDir,
+        fsRoot: config.fsRoot,
+        dpkgDir: config.dpkgDir,
+        log,
+      }),
+    );
+    return { q, fq: await vault };
+  };
+  return [
+    new LazyHandler('stop_and_quarantine_file', async () => {
+      const { q, fq } = await quarantine();
+      return new q.StopAndQuarantineFileHandler(fq);
+    }),
+    new LazyHandler('restore_quarantined_file', async () => {
+      const { q, fq } = await quarantine();
+      return new q.RestoreQuarantinedFileHandler(fq);
+    }),
+    new LazyHandler('collect_file', async () => {
+      const { CollectFileHandler } = await import('./handlers/collect-file.handler.js');
+      return new CollectFileHandler(upload, config.fsRoot);
+    }),
+  ];
 }

@@ -2,7 +2,7 @@ import type { Action } from '@quell/contracts';
 import type { ActionType } from '@quell/core';
 import { BaseExecutor, TargetUnavailableError } from './executor.js';
 
-/** Device actions the Linux agent carries out (issue 3). Live response comes later. */
+/** Device and file actions the Linux agent carries out (issues 3 and 4). Live response comes later. */
 export const AGENT_ACTION_TYPES = [
   'isolate_device',
   'release_device',
@@ -10,6 +10,9 @@ export const AGENT_ACTION_TYPES = [
   'remove_app_restriction',
   'run_av_scan',
   'collect_investigation_package',
+  'stop_and_quarantine_file',
+  'restore_quarantined_file',
+  'collect_file',
 ] as const satisfies readonly ActionType[];
 
 /**
