@@ -574,6 +574,44 @@ describe.skipIf(!enabled)(`indicators (${TEST_DB})`, () => {
       );
     });
 
+    it('pulls due feeds on schedule, once per interval', async () => {
+      await travel(IN_2030);
+      await group('Finance');
+      const feedRes = await h.api('POST', '/api/indicators/feeds', admin, {
+        name: 'Scheduled',
+        apiRootUrl: taxii.apiRootUrl,
+        collectionId: 'iocs',
+        authKind: 'basic',
+        username: 'quell',
+        secretEnv: 'QUELL_TEST_TAXII_PASSWORD',
+        intervalMinutes: 5,
+      });
+      const lastPull = async () =>
+        (
+          (await h.api('GET', '/api/indicators/feeds', admin)).body.items[0] as {
+            lastPulledAt: string | null;
+          }
+        ).lastPulledAt;
+      const until = async (ok: () => Promise<boolean>) => {
+        for (let i = 0; i < 250 && !(await ok()); i++) await new Promise((r) => setTimeout(r, 20));
+      };
+      const pulled = async () =>
+        (await h.api('GET', '/api/indicators?source=taxii&limit=100', admin)).body.items.length as number;
+      h.services.indicators.startFeedPolling(30);
+      await until(async () => (await pulled()) === 8);
+      expect(await pulled()).toBe(8);
+      expect(await lastPull()).toBe(new Date(IN_2030).toISOString());
+      const requests = taxii.objectRequests.length;
+      await new Promise((r) => setTimeout(r, 200));
+      expect(taxii.objectRequests.length).toBe(requests);
+
+      h.clock.advance(6 * 60_000);
+      await until(async () => taxii.objectRequests.length > requests);
+      expect(taxii.objectRequests.at(-1)?.query.added_after).toMatch(/^2030-05-01T00:22/);
+      await h.services.indicators.stop();
+      expect(feedRes.status).toBe(201);
+    });
+
     it('says which environment variable is missing, and records the error on the feed', async () => {
       const feedRes = await h.api('POST', '/api/indicators/feeds', admin, {
         name: 'No secret',
@@ -589,6 +627,16 @@ describe.skipIf(!enabled)(`indicators (${TEST_DB})`, () => {
       );
       const feeds = await h.api('GET', '/api/indicators/feeds', admin);
       expect(feeds.body.items[0].lastError).toMatch(/QUELL_TEST_NOT_SET/);
+      const patched = await h.api('PATCH', `/api/indicators/feeds/${feedRes.body.id}`, admin, {
+        enabled: false,
+        resetCursor: true,
+      });
+      expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+      expect(patched.body).toMatchObject({
+        enabled: false,
+        addedAfter: null,
+        secretEnv: 'QUELL_TEST_NOT_SET',
+      });
       const noSecret = await h.api('POST', '/api/indicators/feeds', admin, {
         name: 'Basic without secret',
         apiRootUrl: taxii.apiRootUrl,

@@ -1,6 +1,8 @@
 import type { Action, IndicatorActionResult, IndicatorCreate } from '@quell/contracts';
 import {
+  checkIndicatorInput,
   ConflictError,
+  InputError,
   normalizeIndicatorValue,
   type IndicatorDraft,
   type IndicatorInput,
@@ -79,4 +81,17 @@ function canonicalOrRaw(type: IndicatorType | undefined, value: string | undefin
 
 export function scopeText(groups: readonly string[]): string {
   return groups.length ? `device groups ${[...groups].sort().join(', ')}` : 'all devices';
+}
+
+/**
+ * The normalised indicator, or an InputError naming every problem (`details.fields`: field and
+ * reason each). Core's own validator reports the same under `problems`; the API keeps that key
+ * for schema failures (`Invalid body: …`), so domain problems travel under another one.
+ */
+export function validated(draft: IndicatorDraft, now: number): IndicatorInput {
+  const r = checkIndicatorInput(draft, now);
+  if (r.ok) return r.indicator;
+  throw new InputError(`The indicator is not valid: ${r.problems.map((p) => p.reason).join('; ')}.`, {
+    fields: r.problems,
+  });
 }

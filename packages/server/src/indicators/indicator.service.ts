@@ -17,7 +17,6 @@ import {
   InputError,
   NotAllowedError,
   NotFoundError,
-  validateIndicatorInput,
   type IndicatorType,
   type Principal,
 } from '@quell/core';
@@ -35,7 +34,7 @@ import {
   type LandedImport,
 } from './indicator-exchange.js';
 import { findMatches, normalizedOrThrow, winner } from './indicator-lookup.js';
-import { draftOf, scopeText, settle } from './indicator-request.js';
+import { draftOf, scopeText, settle, validated } from './indicator-request.js';
 import { groupIdsOf, toIndicator } from './indicator-view.js';
 import { RevisionTaker, removeIndicators, upsertIndicators } from './indicator-writer.js';
 import type { StixBundle } from './formats/stix-objects.js';
@@ -103,7 +102,7 @@ export class IndicatorService {
    * (unless `upsert`) a duplicate of type, value and scope are refused before any action exists.
    */
   async create(principal: Principal, body: IndicatorCreate): Promise<IndicatorActionResult> {
-    const input = validateIndicatorInput(draftOf(body, 'manual'), this.ctx.clock.now());
+    const input = validated(draftOf(body, 'manual'), this.ctx.clock.now());
     await this.checkGroups(input.deviceGroupIds);
     const existing = await this.findByKey(input.type, input.value, input.deviceGroupIds);
     if (existing && existing.deleted_at === null && !body.upsert) {
@@ -154,7 +153,7 @@ export class IndicatorService {
   /** The executor's half of add_indicator: validates again (time has passed) and writes. */
   async applyAdd(action: Action): Promise<Record<string, unknown>> {
     const p = action.params;
-    const input = validateIndicatorInput(
+    const input = validated(
       draftOf(p as unknown as IndicatorCreate, action.source === 'manual' ? 'manual' : 'action'),
       this.ctx.clock.now(),
     );
@@ -207,7 +206,7 @@ export class IndicatorService {
     const now = this.ctx.clock.now();
     const current = toIndicator(row, now);
     const action = patch.action ?? current.action;
-    const input = validateIndicatorInput(
+    const input = validated(
       {
         type: row.type,
         value: row.value,

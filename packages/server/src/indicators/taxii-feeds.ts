@@ -8,7 +8,7 @@ import {
   type Principal,
   type Severity,
 } from '@quell/core';
-import type { TaxiiFeedRow } from '@quell/store';
+import type { TaxiiFeedRow, Tx } from '@quell/store';
 import { actorName, audit, type ServiceContext } from '../services/context.js';
 import { importStixObjects } from './formats/stix-import.js';
 import { groupResolver, landImport, type LandedImport } from './indicator-exchange.js';
@@ -82,7 +82,8 @@ export class TaxiiFeeds {
 
   async patch(principal: Principal, id: string, p: TaxiiFeedPatch): Promise<TaxiiFeed> {
     return this.ctx.store.transaction(async (trx) => {
-      const row = await this.mustGet(id);
+      // Read through the transaction: on SQLite it holds the only connection.
+      const row = await this.mustGet(id, trx);
       const next: TaxiiFeedRow = {
         ...row,
         ...(p.name !== undefined && { name: p.name }),
@@ -209,12 +210,17 @@ export class TaxiiFeeds {
       : { ...base, auth: { kind: 'bearer', token: secret } };
   }
 
-  /** Pulls every enabled feed whose interval has passed since its last pull, one after another. */
+  /**
+   * Pulls every enabled feed whose interval has passed since its last pull, one after another.
+   * Each due pull is claimed in the database first, so server instances sharing it pull once.
+   */
   async pullDue(): Promise<void> {
     const now = this.ctx.clock.now();
     for (const f of await this.ctx.store.indicators.feeds.list()) {
       if (f.enabled !== 1) continue;
       if (f.last_pulled_at !== null && f.last_pulled_at + f.interval_minutes * MINUTE > now) continue;
+      if (!(await this.ctx.store.indicators.feeds.claimPull(this.ctx.store.db, f.id, f.last_pulled_at, now)))
+        continue;
       try {
         await this.pull('Quell', f.id);
       } catch (e) {
@@ -244,8 +250,8 @@ export class TaxiiFeeds {
     await Promise.allSettled([...this.pulling.values()]);
   }
 
-  private async mustGet(id: string): Promise<TaxiiFeedRow> {
-    const row = await this.ctx.store.indicators.feeds.get(this.ctx.store.db, id);
+  private async mustGet(id: string, trx: Tx = this.ctx.store.db): Promise<TaxiiFeedRow> {
+    const row = await this.ctx.store.indicators.feeds.get(trx, id);
     if (!row)
       throw new NotFoundError(`No TAXII feed ${id}. \`quell indicators feeds list\` lists them.`, { id });
     return row;

@@ -328,6 +328,20 @@ export class TaxiiFeedQueries {
     await trx.updateTable('taxii_feeds').set(values).where('id', '=', id).execute();
   }
 
+  /**
+   * Claims a due pull: moves `last_pulled_at` from the value the caller read to `now`. Only one
+   * of several server instances sharing the database wins; the others skip the feed this round.
+   */
+  async claimPull(trx: Tx, id: string, lastPulledAt: number | null, now: number): Promise<boolean> {
+    const res = await trx
+      .updateTable('taxii_feeds')
+      .set({ last_pulled_at: now })
+      .where('id', '=', id)
+      .where('last_pulled_at', lastPulledAt === null ? 'is' : '=', lastPulledAt)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
   async delete(trx: Tx, id: string): Promise<boolean> {
     const res = await trx.deleteFrom('taxii_feeds').where('id', '=', id).executeTakeFirst();
     return Number(res.numDeletedRows) === 1;
