@@ -155,6 +155,22 @@ export {
 } from './indicator.schemas.js';
 export { FILE_ROUTES } from './file.routes.js';
 export { ANALYSIS_ROUTES } from './analysis.routes.js';
+// deep analyses (issue 4)
+export {
+  ANALYSIS_STATUSES,
+  UNFINISHED_ANALYSIS_STATUSES,
+  ANALYSIS_VERDICTS,
+  AnalysisTimeoutSeconds,
+  AnalysisSubmit,
+  AnalysisUploadQuery,
+  AnalysisResubmit,
+  AnalysisCancel,
+  AnalysisFileDownload,
+  AnalysisListQuery,
+  Analysis,
+  AnalysisDetail,
+} from './analysis.schemas.js';
+export type { AnalysisStatus, AnalysisVerdict } from './analysis.schemas.js';
 // files (issue 4)
 export {
   FILE_SIGHTING_SOURCES,

@@ -57,6 +57,11 @@ const VALID_BODY: Partial<Record<OperationId, Record<string, unknown>>> = {
   restoreFile: { devices: ['ws01'], comment: 'false positive' },
   collectFile: { device: 'ws01', path: '/tmp/x', comment: 'for analysis' },
   downloadFile: { password: 'a long zip password', reason: 'triage' },
+  // deep analyses (issue 4)
+  submitAnalysis: { sha256: 'c'.repeat(64), name: 'probe.sh', timeoutSeconds: 30, comment: 'probe' },
+  resubmitAnalysis: { timeoutSeconds: 30, comment: 'again' },
+  cancelAnalysis: { comment: 'stop' },
+  downloadAnalysisFile: { sha256: 'd'.repeat(64), password: 'a-long-password', reason: 'probe' },
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -62,4 +62,5 @@ export type {
   FileAlertView,
 } from './repos/file.repo.js';
 // deep analyses (issue 4)
-export { AnalysisRepo } from './repos/analysis.repo.js';
+export { AnalysisRepo, toAnalysis } from './repos/analysis.repo.js';
+export type { AnalysisRow, AnalysisFilter } from './repos/analysis.repo.js';

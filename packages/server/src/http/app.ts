@@ -17,6 +17,8 @@ import { errorHandler } from './errors.js';
 import { createHandlers } from './handlers.js';
 import type { Handler } from './handler-types.js';
 import { createMetrics } from './metrics.js';
+// deep analyses (issue 4)
+import { registerRawBodyParser } from './analysis.handlers.js';
 
 export interface AppDeps {
   services: Services;
@@ -69,6 +71,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   );
   app.setErrorHandler(errorHandler);
   app.decorateRequest('auth', null);
+  // deep analyses (issue 4): uploads arrive as application/octet-stream, streamed, not parsed.
+  registerRawBodyParser(app);
   // PostgreSQL cannot store U+0000 in text, and no legitimate input needs it: refuse it up front,
   // for every route and both databases alike.
   app.addHook('preValidation', async (req) => {

@@ -16,6 +16,9 @@ import { IndicatorExecutor } from '../indicators/indicator.executor.js';
 import { FileService } from '../files/file.service.js';
 import { indicatorVerdicts } from '../files/indicator-verdicts.js';
 import { AnalysisService } from '../analysis/analysis.service.js';
+// deep analyses (issue 4)
+import type { AnalysisOptions } from '../analysis/analysis.service.js';
+import { AnalysisExecutor } from '../analysis/analysis.executor.js';
 import type { ServiceDeps } from './service-deps.js';
 import type { ServiceContext } from './context.js';
 import { DeviceGroupService } from './device-group.service.js';
@@ -77,6 +80,9 @@ export interface ServiceOptions {
   blobDir?: string;
   /** Compiles YARA rules before they are saved; default `yarac` from PATH. */
   yaraCompiler?: YaraCompiler;
+  // deep analyses (issue 4)
+  /** Deep analysis: the sandbox runner, concurrency, upload limit, indicator matcher. */
+  analysis?: AnalysisOptions;
 }
 
 /** Wires the services together; no I/O happens until they are called. */
@@ -123,6 +129,14 @@ export function createServices(ctx: ServiceContext, opts: ServiceOptions = {}): 
   // files (issue 4): the file page shows what the indicators say of a file.
   const files = new FileService(ctx, deps);
   files.addVerdictSource(indicatorVerdicts(indicators));
+  // deep analyses (issue 4): the sandbox executor, and cancelled actions stop their detonation.
+  const analyses = new AnalysisService(ctx, deps, opts.analysis);
+  executors.register(new AnalysisExecutor(analyses));
+  const cancelledBeforeAnalyses = actions.onCancelled;
+  actions.onCancelled = (row) => {
+    cancelledBeforeAnalyses(row);
+    analyses.actionCancelled(row);
+  };
   return {
     ctx,
     settings,
@@ -139,7 +153,7 @@ export function createServices(ctx: ServiceContext, opts: ServiceOptions = {}): 
     actionBatches,
     indicators,
     files,
-    analyses: new AnalysisService(ctx, deps),
+    analyses,
     access,
     executors,
     notifiers,
