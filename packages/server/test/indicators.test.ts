@@ -243,6 +243,11 @@ describe.skipIf(!enabled)(`indicators (${TEST_DB})`, () => {
         'block_and_remediate',
       );
       expect(await h.services.indicators.lookup('ipv4', '203.0.114.9', null)).toBeNull();
+      expect(await h.services.indicators.matchObservable('domain', 'x.c.evil.example')).toMatchObject({
+        action: 'block',
+        title: 'evil.example',
+      });
+      expect(await h.services.indicators.matchObservable('ipv4', 'not an address')).toBeNull();
       const matched = await h.services.indicators.matchSha256([SHA, 'f'.repeat(64)], servers);
       expect(matched.map((m) => [m.sha256, m.indicator.action])).toEqual([[SHA, 'audit']]);
 

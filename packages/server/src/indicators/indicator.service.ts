@@ -265,6 +265,27 @@ export class IndicatorService {
   }
 
   /**
+   * For matchers that check what a sample or a sensor observed outside any device group (deep
+   * analysis): the all-devices indicator that decides `value`, or null, also for a value that is
+   * not a valid `type` at all (observations are not user input to be corrected).
+   */
+  async matchObservable(
+    type: IndicatorType,
+    value: string,
+  ): Promise<{ indicatorId: string; title: string; severity: Indicator['severity']; action: string } | null> {
+    let found: Indicator | null;
+    try {
+      found = await this.lookup(type, value, null);
+    } catch (e) {
+      if (e instanceof InputError) return null;
+      throw e;
+    }
+    return found
+      ? { indicatorId: found.id, title: found.title, severity: found.severity, action: found.action }
+      : null;
+  }
+
+  /**
    * The deciding indicator of each SHA-256 that has one; hashes without a match, and strings that
    * are not SHA-256 at all (matchers pass what devices reported), are left out.
    */
