@@ -20,6 +20,8 @@ import { LazyHandler } from './handlers/lazy.handler.js';
 import type { ActionHandler } from './handlers/action-handler.js';
 import type { FileQuarantine } from './quarantine/index.js';
 import type { UploadOutcome } from './transport/upload.js';
+import type { IndicatorSyncClient } from './indicators/indicator-sync.client.js';
+import type { IndicatorPersistence, IndicatorStore } from './indicators/index.js';
 import { loadIdentity } from './identity/key-store.js';
 import { collectInventory } from './inventory/inventory.js';
 import { CommandVerifier } from './jobs/command-verifier.js';
@@ -93,6 +95,12 @@ export class AgentRuntime {
   readonly jobs: JobRunner;
   private readonly log: Logger;
   private stopped: Promise<ChannelStopReason>;
+  /** Indicators (issue 4), loaded at the first welcome; see {@link indicatorSync}. */
+  private indicators: Promise<{
+    store: IndicatorStore;
+    persistence: IndicatorPersistence;
+    sync: IndicatorSyncClient;
+  }> | null = null;
 
   private constructor(
     private readonly opts: AgentRuntimeOptions,
@@ -199,12 +207,14 @@ export class AgentRuntime {
     }
     await this.jobs.open();
     this.reporter.onChange((state) => this.channel.send({ type: 'state', state }));
-    this.channel.onWelcome(
-      () =>
-        void this.jobs
-          .flushOutbox()
-          .catch((e: unknown) => this.log.error('re-sending results failed', { error: errorMessage(e) })),
-    );
+    this.channel.onWelcome(() => {
+      void this.jobs
+        .flushOutbox()
+        .catch((e: unknown) => this.log.error('re-sending results failed', { error: errorMessage(e) }));
+      void this.indicatorSync()
+        .then((i) => i.sync.requestSync())
+        .catch((e: unknown) => this.log.error('indicator sync failed', { error: errorMessage(e) }));
+    });
     this.channel.onMessage((m) => this.dispatch(m));
     this.channel.start();
   }
@@ -214,7 +224,33 @@ export class AgentRuntime {
     return this.stopped;
   }
 
+  /** The indicator store, loaded from disk (so a restarted agent holds them at once) and synced. */
+  indicatorSync(): Promise<{
+    store: IndicatorStore;
+    persistence: IndicatorPersistence;
+    sync: IndicatorSyncClient;
+  }> {
+    this.indicators ??= (async () => {
+      const [{ IndicatorStore, IndicatorPersistence }, { IndicatorSyncClient }] = await Promise.all([
+        import('./indicators/index.js'),
+        import('./indicators/indicator-sync.client.js'),
+      ]);
+      const store = new IndicatorStore({ log: this.log });
+      const persistence = new IndicatorPersistence({
+        store,
+        dir: join(this.opts.config.stateDir, 'indicators'),
+        log: this.log,
+      });
+      await persistence.load();
+      persistence.start();
+      const sync = new IndicatorSyncClient(store, (m) => this.channel.send(m), this.log);
+      return { store, persistence, sync };
+    })();
+    return this.indicators;
+  }
+
   async stop(): Promise<void> {
+    if (this.indicators) await (await this.indicators).persistence.stop();
     await this.jobs.stop();
     await this.channel.stop();
     this.desired.stop();
@@ -233,6 +269,21 @@ export class AgentRuntime {
         return;
       case 'result_ack':
         this.jobs.handleResultAck(m.actionId).catch(fail);
+        return;
+      case 'indicators_changed':
+        this.indicatorSync()
+          .then((i) => i.sync.changed(m.rev))
+          .catch(fail);
+        return;
+      case 'indicators_delta':
+        this.indicatorSync()
+          .then((i) => i.sync.delta(m))
+          .catch(fail);
+        return;
+      case 'indicators_snapshot':
+        this.indicatorSync()
+          .then((i) => i.sync.snapshot(m))
+          .catch(fail);
         return;
       default:
         // Streams the server opens (live response) are not supported yet; acks of ours are

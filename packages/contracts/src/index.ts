@@ -121,6 +121,12 @@ export {
   StreamData,
   StreamClose,
   StreamAck,
+  SyncIndicator,
+  MAX_SYNC_PAGE,
+  IndicatorsChangedMessage,
+  IndicatorsDeltaMessage,
+  IndicatorsSnapshotMessage,
+  IndicatorsSyncMessage,
 } from './agent/agent-protocol.js';
 export { registerContractKinds } from './agent/contract-kinds.js';
 export {

@@ -293,7 +293,61 @@ export const ResultAckMessage = Type.Object(
   { additionalProperties: false },
 );
 
+// Indicators (issue 4): the agent pulls what it lacks; the server only says when something changed.
+
+/**
+ * An indicator as an agent enforces it. Values arrive canonical from the server; the agent's
+ * store checks each again and refuses the whole page on a bad one.
+ */
+export const SyncIndicator = Type.Object(
+  {
+    id: Type.String({ minLength: 1, maxLength: 200 }),
+    type: Type.String({ minLength: 1, maxLength: 16 }),
+    value: Type.String({ minLength: 1, maxLength: 4096 }),
+    action: Type.String({ minLength: 1, maxLength: 32 }),
+    groupScoped: Type.Boolean(),
+    generateAlert: Type.Boolean(),
+    severity: Type.String({ minLength: 1, maxLength: 32 }),
+    title: Type.String({ maxLength: 500 }),
+    expiresAt: Type.Union([Type.String({ maxLength: 40 }), Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+/** Most indicators (or removals) in one message; larger changes come in several. */
+export const MAX_SYNC_PAGE = 10_000;
+export const IndicatorsChangedMessage = Type.Object(
+  { type: Type.Literal('indicators_changed'), rev: Type.Integer({ minimum: 0 }) },
+  { additionalProperties: false },
+);
+export const IndicatorsDeltaMessage = Type.Object(
+  {
+    type: Type.Literal('indicators_delta'),
+    fromVersion: Type.Integer({ minimum: 0 }),
+    toVersion: Type.Integer({ minimum: 0 }),
+    upserts: Type.Array(SyncIndicator, { maxItems: MAX_SYNC_PAGE }),
+    removals: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: MAX_SYNC_PAGE }),
+    /** More changes follow: ask again from `toVersion`. */
+    more: Type.Boolean(),
+  },
+  { additionalProperties: false },
+);
+export const IndicatorsSnapshotMessage = Type.Object(
+  {
+    type: Type.Literal('indicators_snapshot'),
+    version: Type.Integer({ minimum: 0 }),
+    /** The first page of a reset: start a new set. */
+    first: Type.Boolean(),
+    indicators: Type.Array(SyncIndicator, { maxItems: MAX_SYNC_PAGE }),
+    /** Ask for the next page with it; null on the last page. */
+    nextCursor: Type.Union([Type.String({ maxLength: 500 }), Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+
 export const ServerMessage = Type.Union([
+  IndicatorsChangedMessage,
+  IndicatorsDeltaMessage,
+  IndicatorsSnapshotMessage,
   ChallengeMessage,
   WelcomeMessage,
   CommandMessage,
@@ -369,7 +423,18 @@ export const ResultMessage = Type.Object(
   { additionalProperties: false },
 );
 
+/** The agent asks for what it lacks: a delta from `version`, a reset (null), or a reset's next page. */
+export const IndicatorsSyncMessage = Type.Object(
+  {
+    type: Type.Literal('indicators_sync'),
+    version: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
+  },
+  { additionalProperties: false },
+);
+
 export const AgentMessage = Type.Union([
+  IndicatorsSyncMessage,
   HelloMessage,
   HeartbeatMessage,
   StateMessage,
@@ -398,3 +463,8 @@ export type StreamOpen = Static<typeof StreamOpen>;
 export type StreamData = Static<typeof StreamData>;
 export type StreamClose = Static<typeof StreamClose>;
 export type StreamAck = Static<typeof StreamAck>;
+export type SyncIndicator = Static<typeof SyncIndicator>;
+export type IndicatorsChangedMessage = Static<typeof IndicatorsChangedMessage>;
+export type IndicatorsDeltaMessage = Static<typeof IndicatorsDeltaMessage>;
+export type IndicatorsSnapshotMessage = Static<typeof IndicatorsSnapshotMessage>;
+export type IndicatorsSyncMessage = Static<typeof IndicatorsSyncMessage>;

@@ -37,5 +37,11 @@ export {
   StreamData,
   StreamClose,
   StreamAck,
+  SyncIndicator,
+  MAX_SYNC_PAGE,
+  IndicatorsChangedMessage,
+  IndicatorsDeltaMessage,
+  IndicatorsSnapshotMessage,
+  IndicatorsSyncMessage,
 } from './agent-protocol.js';
 export { registerContractKinds } from './contract-kinds.js';

@@ -19,6 +19,7 @@ import type { ServiceContext } from '../../services/context.js';
 import { AgentConnection, type ConnectionHandler } from './agent-connection.js';
 import type { AgentIdentity, AgentResults } from './agent-results.js';
 import { Coalescer } from './coalescer.js';
+import type { IndicatorSync } from './indicator-sync.js';
 import type { CommandFactory } from './command-factory.js';
 import type { UploadSink } from './gateway-ports.js';
 import type { PresenceWriter } from './presence-writer.js';
@@ -58,6 +59,8 @@ export interface AgentGatewayDeps {
   uploads: UploadSink;
   /** Wakes the dispatcher when a device returns with queued actions. */
   wakeDispatcher: () => void;
+  /** Answers agents' indicator sync requests (issue 4); absent, they get nothing. */
+  indicators?: IndicatorSync;
 }
 
 interface AckWaiter {
@@ -193,6 +196,14 @@ export class AgentGateway implements AgentChannel {
     });
   }
 
+  /**
+   * Tells every connected agent that the indicator feed moved to `rev`; each then asks for what
+   * it lacks for its own device group (time to effect: one round trip after the change).
+   */
+  indicatorsChanged(rev: number): void {
+    for (const conn of this.byDevice.values()) conn.send({ type: 'indicators_changed', rev });
+  }
+
   /** Tells the device's agent to stop an action (it answers with a `cancelled` result). */
   cancel(deviceRef: string, actionId: string): boolean {
     return this.connectionFor(deviceRef)?.send({ type: 'cancel', actionId }) ?? false;
@@ -317,6 +328,11 @@ export class AgentGateway implements AgentChannel {
         if (ok) conn.send({ type: 'result_ack', actionId: msg.actionId });
         else
           ctx.log.warn({ ...who, actionId: msg.actionId }, 'result for an action that is not this device’s');
+        return;
+      }
+      case 'indicators_sync': {
+        if (!this.deps.indicators) return;
+        conn.send(await this.deps.indicators.answer(who.deviceId, msg));
         return;
       }
       case 'stream_open':

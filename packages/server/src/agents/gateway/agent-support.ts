@@ -7,6 +7,7 @@ import { CommandFactory } from './command-factory.js';
 import type { GatewayKeys, UploadSink } from './gateway-ports.js';
 import { PresenceWriter } from './presence-writer.js';
 import { ProgressWriter } from './progress-writer.js';
+import { IndicatorSync } from './indicator-sync.js';
 
 const AGENT_TYPES: ReadonlySet<string> = new Set(AGENT_ACTION_TYPES);
 
@@ -33,6 +34,7 @@ export function attachAgentGateway(services: Services, opts: AgentSupportOptions
       presence: new PresenceWriter(ctx.store, ctx.clock, ctx.log, presenceFlushMs),
       progress: new ProgressWriter(ctx.store, ctx.clock, ctx.log),
       uploads,
+      indicators: new IndicatorSync(ctx, services.indicators),
       wakeDispatcher: () => services.dispatcher.wake(),
     },
     gatewayOpts,
@@ -46,5 +48,10 @@ export function attachAgentGateway(services: Services, opts: AgentSupportOptions
     if (AGENT_TYPES.has(row.type)) gateway.cancel(agentDeviceOf(toAction(row).target), row.id);
   };
   services.devices.onRevoked((deviceId) => gateway.revoked(deviceId));
+  const previousChanged = services.indicators.onChanged;
+  services.indicators.onChanged = (rev) => {
+    previousChanged(rev);
+    gateway.indicatorsChanged(rev);
+  };
   return gateway;
 }
