@@ -10,6 +10,8 @@ import { ActionPage } from './pages/action-page';
 import { DeviceGroupsPage } from './pages/device-groups-page';
 import { DevicesPage } from './pages/devices-page';
 import { DevicePage } from './pages/device-page';
+import { FilesPage } from './pages/files-page';
+import { FilePage } from './pages/file-page';
 import { UsersPage } from './pages/users-page';
 import { SettingsPage } from './pages/settings-page';
 import { NotFoundPage } from './pages/not-found-page';
@@ -34,6 +36,8 @@ export function App() {
           <Route path="devices" element={<DevicesPage />} />
           <Route path="devices/:id" element={<DevicePage />} />
           <Route path="device-groups" element={<DeviceGroupsPage />} />
+          <Route path="files" element={<FilesPage />} />
+          <Route path="files/:id" element={<FilePage />} />
           <Route path="users" element={<UsersPage />} />
           <Route path="settings" element={<SettingsPage />} />
           <Route path="*" element={<NotFoundPage />} />

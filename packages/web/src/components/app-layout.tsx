@@ -9,6 +9,7 @@ const NAV = [
   { to: '/actions', label: 'Action Center' },
   { to: '/devices', label: 'Devices' },
   { to: '/device-groups', label: 'Device groups' },
+  { to: '/files', label: 'Files' },
   { to: '/users', label: 'Users & tokens' },
   { to: '/settings', label: 'Settings' },
 ] as const;
