@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { open, rm, stat } from 'node:fs/promises';
+import { open, readFile, rm, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -188,7 +188,7 @@ function printAnalysis(a: AnalysisDetail): void {
   const downloadable = r.files.find((f) => f.sha256 && f.artifact);
   if (downloadable)
     note(
-      `download a dropped file: quell analysis download ${a.id} ${downloadable.sha256} --password … --reason …`,
+      `download a dropped file: quell analysis download ${a.id} ${downloadable.sha256} --reason … --password-file …`,
     );
 }
 
@@ -216,6 +216,22 @@ function printTree(procs: ReportView['processes']): void {
   };
   if (!procs.length) say('  (none)');
   walk(null, 0);
+}
+
+/**
+ * The zip password, never from the command line (other users see argv in `ps`): the first line of
+ * a file, else QUELL_ZIP_PASSWORD.
+ */
+async function zipPassword(passwordFile: string | undefined): Promise<string> {
+  if (passwordFile) {
+    const text = await readFile(passwordFile, 'utf8').catch((e: Error) => {
+      throw new CliError(`cannot read the password file ${passwordFile}: ${e.message}`, 'QUELL_E_INPUT');
+    });
+    return text.split('\n')[0]?.replace(/\r$/, '') ?? '';
+  }
+  const env = process.env.QUELL_ZIP_PASSWORD;
+  if (env) return env;
+  throw new CliError('choose a zip password: --password-file FILE or QUELL_ZIP_PASSWORD', 'QUELL_E_INPUT');
 }
 
 interface SubmitOptions {
@@ -375,16 +391,20 @@ export function registerAnalysis(program: Command): void {
     .description('save a file the sample dropped, as an AES-256 zip with your password (audited)')
     .argument('<id>', 'the analysis')
     .argument('<sha256>', 'the dropped file (see `quell analysis show`)')
-    .requiredOption('--password <password>', 'the zip password you choose (10 characters or more)')
+    .option(
+      '--password-file <file>',
+      'read the zip password (10+ characters) from this file (else QUELL_ZIP_PASSWORD)',
+    )
     .requiredOption('--reason <text>', 'why (kept in the audit log)')
     .option('-o, --out <file>', 'where to write it (default: a name from the server, in this folder)')
     .action(
       async (
         id: string,
         sha256: string,
-        o: { password: string; reason: string; out?: string },
+        o: { passwordFile?: string; reason: string; out?: string },
         cmd: Command,
       ) => {
+        const password = await zipPassword(o.passwordFile);
         const { baseUrl, token } = await connection(cmd);
         // Same TS2589 workaround as api.ts: the client's rest-argument type is too deep here.
         const raw = createClient({ baseUrl, token }).raw as unknown as (
@@ -393,7 +413,7 @@ export function registerAnalysis(program: Command): void {
         ) => Promise<Response>;
         const res = await raw('downloadAnalysisFile', {
           params: { id },
-          body: { sha256: sha256.toLowerCase(), password: o.password, reason: o.reason },
+          body: { sha256: sha256.toLowerCase(), password, reason: o.reason },
         });
         if (!res.body) throw new CliError(`the server sent no file for ${sha256}`, 'QUELL_E_INTERNAL');
         const m = /filename="?([^";]+)"?/i.exec(res.headers.get('content-disposition') ?? '');
