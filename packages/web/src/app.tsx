@@ -12,6 +12,7 @@ import { DevicesPage } from './pages/devices-page';
 import { DevicePage } from './pages/device-page';
 import { FilesPage } from './pages/files-page';
 import { FilePage } from './pages/file-page';
+import { IndicatorsPage } from './pages/indicators-page';
 import { UsersPage } from './pages/users-page';
 import { SettingsPage } from './pages/settings-page';
 import { NotFoundPage } from './pages/not-found-page';
@@ -38,6 +39,7 @@ export function App() {
           <Route path="device-groups" element={<DeviceGroupsPage />} />
           <Route path="files" element={<FilesPage />} />
           <Route path="files/:id" element={<FilePage />} />
+          <Route path="indicators" element={<IndicatorsPage />} />
           <Route path="users" element={<UsersPage />} />
           <Route path="settings" element={<SettingsPage />} />
           <Route path="*" element={<NotFoundPage />} />

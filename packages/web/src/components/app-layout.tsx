@@ -10,6 +10,7 @@ const NAV = [
   { to: '/devices', label: 'Devices' },
   { to: '/device-groups', label: 'Device groups' },
   { to: '/files', label: 'Files' },
+  { to: '/indicators', label: 'Indicators' },
   { to: '/users', label: 'Users & tokens' },
   { to: '/settings', label: 'Settings' },
 ] as const;

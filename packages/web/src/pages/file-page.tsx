@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { Anchor, Breadcrumbs, Button, Group, Stack, Text, Title } from '@mantine/core';
 import { Link, useParams } from 'react-router';
 import type { FilePage as FilePageData } from '@quell/contracts';
+import { roleHas } from '@quell/core';
 import { catalogById, useCatalog } from '../api/actions';
 import { useFile } from '../api/files';
 import { useMe } from '../api/session';
@@ -9,7 +10,7 @@ import { QueryState } from '../components/query-state';
 import { FileCollectModal, FileDownloadModal } from '../components/files/file-copy-modals';
 import { FileActions, FileIdentity, FileRelated } from '../components/files/file-facts';
 import { FileQuarantineCard } from '../components/files/file-quarantine-card';
-import { atLeast, roleIn } from '../lib/roles';
+import { roleIn } from '../lib/roles';
 import { fmtTime } from '../lib/format';
 
 /** One file by hash: what Quell knows of it, where it is, and quarantine, restore, collect, download. */
@@ -39,7 +40,7 @@ function FileView({ page }: { page: FilePageData }) {
   // The server also checks the action type's own request roles; this only hides what would fail.
   const mayQuarantine = roleIn(me.role, byId.get('stop_and_quarantine_file')?.requestRoles ?? []);
   const mayCollect = roleIn(me.role, byId.get('collect_file')?.requestRoles ?? []);
-  const mayDownload = atLeast(me.role, 'analyst');
+  const mayDownload = roleHas(me.role, 'files:download');
   const [dialog, setDialog] = useState<'collect' | 'download' | null>(null);
   const f = page.file;
   return (

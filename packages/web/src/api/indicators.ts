@@ -1,0 +1,75 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type {
+  IndicatorCreate,
+  IndicatorExportQuery,
+  IndicatorImport,
+  IndicatorListQuery,
+  OperationId,
+} from '@quell/contracts';
+import { actionKeys } from './actions';
+import { call, client } from './client';
+
+export const indicatorKeys = {
+  all: ['indicators'] as const,
+  list: (q: IndicatorListQuery) => ['indicators', 'list', q] as const,
+};
+
+// As in client.ts: the raw call's per-operation input type is too deep to check here.
+const rawCall = client.raw as unknown as (op: OperationId, input: unknown) => Promise<Response>;
+
+export function useIndicatorList(q: IndicatorListQuery) {
+  return useQuery({
+    queryKey: indicatorKeys.list(q),
+    queryFn: () => call('listIndicators', { query: q }),
+    refetchInterval: 30_000,
+  });
+}
+
+/** Writes go through the action pipeline (add/remove_indicator), so the Action Center refreshes too. */
+function useRefresh() {
+  const qc = useQueryClient();
+  return () => {
+    void qc.invalidateQueries({ queryKey: indicatorKeys.all });
+    void qc.invalidateQueries({ queryKey: actionKeys.all });
+  };
+}
+
+export function useCreateIndicator() {
+  const onSuccess = useRefresh();
+  return useMutation({
+    meta: { quiet: true },
+    mutationFn: (body: IndicatorCreate) => call('createIndicator', { body }),
+    onSuccess,
+  });
+}
+
+export function useRemoveIndicator() {
+  const onSuccess = useRefresh();
+  return useMutation({
+    mutationFn: (id: string) => call('deleteIndicator', { params: { id }, query: {} }),
+    onSuccess,
+  });
+}
+
+export function useImportIndicators() {
+  const onSuccess = useRefresh();
+  return useMutation({
+    meta: { quiet: true },
+    mutationFn: (body: IndicatorImport) => call('importIndicators', { body }),
+    onSuccess,
+  });
+}
+
+/** Saves the export with the list's filters as a file (CSV as served, STIX as pretty JSON). */
+export async function downloadIndicators(format: 'csv' | 'stix', query: IndicatorExportQuery): Promise<void> {
+  const res = await rawCall(format === 'csv' ? 'exportIndicatorsCsv' : 'exportIndicatorsStix', { query });
+  const blob = await res.blob();
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = format === 'csv' ? 'indicators.csv' : 'indicators.stix.json';
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
