@@ -33,6 +33,8 @@ export class IndicatorSyncClient {
   }
 
   delta(m: IndicatorsDeltaMessage): void {
+    // "Nothing new": the answer when the agent is already at the feed's revision.
+    if (m.toVersion === m.fromVersion && m.fromVersion === this.store.version && !m.more) return;
     try {
       this.store.applyDelta({
         fromVersion: m.fromVersion,

@@ -132,6 +132,9 @@ export function createServices(ctx: ServiceContext, opts: ServiceOptions = {}): 
   // deep analyses (issue 4): the sandbox executor, and cancelled actions stop their detonation.
   const analyses = new AnalysisService(ctx, deps, opts.analysis);
   executors.register(new AnalysisExecutor(analyses));
+  // Unless a test gave its own, sandbox observables are checked against the fleet's indicators.
+  if (!opts.analysis?.indicatorMatcher)
+    analyses.setIndicatorMatcher({ match: (type, value) => indicators.matchObservable(type, value) });
   const cancelledBeforeAnalyses = actions.onCancelled;
   actions.onCancelled = (row) => {
     cancelledBeforeAnalyses(row);
