@@ -62,11 +62,9 @@ export const ActionBatch = Type.Object({
   total: Type.Integer({ description: 'Actions created, one per device' }),
   // Unsafe only to give the static type: the schema is the record of every status.
   counts: Type.Unsafe<Record<ActionStatus, number>>(
-    Type.Record(
-      Type.Union(ACTION_STATUSES.map((s) => Type.Literal(s))),
-      Type.Integer({ minimum: 0 }),
-      { description: 'Actions of this batch by status, now' },
-    ),
+    Type.Record(Type.Union(ACTION_STATUSES.map((s) => Type.Literal(s))), Type.Integer({ minimum: 0 }), {
+      description: 'Actions of this batch by status, now',
+    }),
   ),
   skipped: Type.Array(BatchSkip, { description: 'Selected devices that got no action, and why' }),
 });
