@@ -12,6 +12,7 @@ import { FakeAgent, agentKeyPair, enrollOverHttps, inventory } from '../../serve
 // The file page end to end (issue 4, done-when 7): two protocol-level fake agents saw a file; the
 // browser quarantines it everywhere from its page, watches the batch's per-device counts reach
 // succeeded, undoes one device's quarantine from the Action Center, and sees that device restored.
+// Then a real sandbox detonation (bubblewrap + strace) of an uploaded script, read on its report page.
 
 const CHROMIUM = '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
@@ -198,5 +199,27 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('files in the console', () =>
       'restore_quarantined_file',
     ]);
     expect(agents[0]!.commands().map((c) => c.command.type)).toEqual(['stop_and_quarantine_file']);
+  });
+  it('shows a deep-analysis report: verdict, cron persistence as T1053.003, the process tree', async () => {
+    // A real detonation (bubblewrap + strace) of a script that installs a cron entry.
+    const sample = '#!/bin/sh\necho "* * * * * root /tmp/e2e-miner" >> /etc/crontab\n';
+    const res = await fetch(`${server.url}/api/analyses/upload?name=e2e-cron.sh&timeoutSeconds=20`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' },
+      body: sample,
+    });
+    expect(res.status, await res.clone().text()).toBe(201);
+    const { id } = (await res.json()) as { id: string };
+
+    const p = await loggedIn();
+    await p.goto(`${server.url}/analyses/${id}`);
+    await p.getByTestId('analysis-title').filter({ hasText: 'e2e-cron.sh' }).waitFor();
+    await p.locator('[data-testid="analysis-status"][data-status="completed"]').waitFor({ timeout: 60_000 });
+    await p.locator('[data-testid="analysis-behaviour"][data-technique="T1053.003"]').waitFor();
+    expect(await p.getByTestId('analysis-verdict').getAttribute('data-verdict')).toMatch(
+      /suspicious|malicious/,
+    );
+    expect(await p.getByTestId('analysis-process').first().innerText()).toMatch(/e2e-cron\.sh/);
+    expect(await p.getByTestId('analysis-persistence').innerText()).toContain('/etc/crontab');
   });
 });

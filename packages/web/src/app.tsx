@@ -13,6 +13,7 @@ import { DevicePage } from './pages/device-page';
 import { FilesPage } from './pages/files-page';
 import { FilePage } from './pages/file-page';
 import { IndicatorsPage } from './pages/indicators-page';
+import { AnalysisPage } from './pages/analysis-page';
 import { UsersPage } from './pages/users-page';
 import { SettingsPage } from './pages/settings-page';
 import { NotFoundPage } from './pages/not-found-page';
@@ -40,6 +41,7 @@ export function App() {
           <Route path="files" element={<FilesPage />} />
           <Route path="files/:id" element={<FilePage />} />
           <Route path="indicators" element={<IndicatorsPage />} />
+          <Route path="analyses/:id" element={<AnalysisPage />} />
           <Route path="users" element={<UsersPage />} />
           <Route path="settings" element={<SettingsPage />} />
           <Route path="*" element={<NotFoundPage />} />

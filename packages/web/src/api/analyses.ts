@@ -1,0 +1,45 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { UNFINISHED_ANALYSIS_STATUSES, type AnalysisResubmit } from '@quell/contracts';
+import { actionKeys } from './actions';
+import { call } from './client';
+import { LIVE_MS } from './devices';
+
+export const analysisKeys = {
+  all: ['analyses'] as const,
+  one: (id: string) => ['analyses', 'one', id] as const,
+};
+
+const UNFINISHED = new Set<string>(UNFINISHED_ANALYSIS_STATUSES);
+
+/** One analysis with its report; followed every {@link LIVE_MS} while queued or running. */
+export function useAnalysis(id: string) {
+  return useQuery({
+    queryKey: analysisKeys.one(id),
+    queryFn: () => call('getAnalysis', { params: { id } }),
+    refetchInterval: (query) => (UNFINISHED.has(query.state.data?.status ?? 'queued') ? LIVE_MS : false),
+  });
+}
+
+function useRefresh() {
+  const qc = useQueryClient();
+  return () => {
+    void qc.invalidateQueries({ queryKey: analysisKeys.all });
+    void qc.invalidateQueries({ queryKey: actionKeys.all });
+  };
+}
+
+export function useResubmitAnalysis(id: string) {
+  const onSuccess = useRefresh();
+  return useMutation({
+    mutationFn: (body: AnalysisResubmit) => call('resubmitAnalysis', { params: { id }, body }),
+    onSuccess,
+  });
+}
+
+export function useCancelAnalysis(id: string) {
+  const onSuccess = useRefresh();
+  return useMutation({
+    mutationFn: () => call('cancelAnalysis', { params: { id }, body: {} }),
+    onSuccess,
+  });
+}
