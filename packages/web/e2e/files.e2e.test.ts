@@ -212,7 +212,8 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('files in the console', () =>
     const { id } = (await res.json()) as { id: string };
 
     const p = await loggedIn();
-    await p.goto(`${server.url}/analyses/${id}`);
+    await p.getByTestId('nav-analyses').click();
+    await p.locator(`[data-testid="analysis-row"][data-analysis-id="${id}"]`).getByRole('link').click();
     await p.getByTestId('analysis-title').filter({ hasText: 'e2e-cron.sh' }).waitFor();
     await p.locator('[data-testid="analysis-status"][data-status="completed"]').waitFor({ timeout: 60_000 });
     await p.locator('[data-testid="analysis-behaviour"][data-technique="T1053.003"]').waitFor();

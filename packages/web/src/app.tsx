@@ -13,6 +13,7 @@ import { DevicePage } from './pages/device-page';
 import { FilesPage } from './pages/files-page';
 import { FilePage } from './pages/file-page';
 import { IndicatorsPage } from './pages/indicators-page';
+import { AnalysesPage } from './pages/analyses-page';
 import { AnalysisPage } from './pages/analysis-page';
 import { UsersPage } from './pages/users-page';
 import { SettingsPage } from './pages/settings-page';
@@ -41,6 +42,7 @@ export function App() {
           <Route path="files" element={<FilesPage />} />
           <Route path="files/:id" element={<FilePage />} />
           <Route path="indicators" element={<IndicatorsPage />} />
+          <Route path="analyses" element={<AnalysesPage />} />
           <Route path="analyses/:id" element={<AnalysisPage />} />
           <Route path="users" element={<UsersPage />} />
           <Route path="settings" element={<SettingsPage />} />

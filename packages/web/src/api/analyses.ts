@@ -1,5 +1,10 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { UNFINISHED_ANALYSIS_STATUSES, type AnalysisResubmit } from '@quell/contracts';
+import {
+  UNFINISHED_ANALYSIS_STATUSES,
+  type AnalysisListQuery,
+  type AnalysisResubmit,
+  type AnalysisSubmit,
+} from '@quell/contracts';
 import { actionKeys } from './actions';
 import { call } from './client';
 import { LIVE_MS } from './devices';
@@ -7,6 +12,7 @@ import { LIVE_MS } from './devices';
 export const analysisKeys = {
   all: ['analyses'] as const,
   one: (id: string) => ['analyses', 'one', id] as const,
+  list: (q: AnalysisListQuery) => ['analyses', 'list', q] as const,
 };
 
 const UNFINISHED = new Set<string>(UNFINISHED_ANALYSIS_STATUSES);
@@ -17,6 +23,16 @@ export function useAnalysis(id: string) {
     queryKey: analysisKeys.one(id),
     queryFn: () => call('getAnalysis', { params: { id } }),
     refetchInterval: (query) => (UNFINISHED.has(query.state.data?.status ?? 'queued') ? LIVE_MS : false),
+  });
+}
+
+/** The queue and history, newest first; followed closely while anything listed is unfinished. */
+export function useAnalysisList(q: AnalysisListQuery) {
+  return useQuery({
+    queryKey: analysisKeys.list(q),
+    queryFn: () => call('listAnalyses', { query: q }),
+    refetchInterval: (query) =>
+      (query.state.data?.items ?? []).some((a) => UNFINISHED.has(a.status)) ? LIVE_MS : 15_000,
   });
 }
 
@@ -40,6 +56,16 @@ export function useCancelAnalysis(id: string) {
   const onSuccess = useRefresh();
   return useMutation({
     mutationFn: () => call('cancelAnalysis', { params: { id }, body: {} }),
+    onSuccess,
+  });
+}
+
+/** Detonates a file the server holds (a collected or uploaded copy). */
+export function useSubmitAnalysis() {
+  const onSuccess = useRefresh();
+  return useMutation({
+    meta: { quiet: true },
+    mutationFn: (body: AnalysisSubmit) => call('submitAnalysis', { body }),
     onSuccess,
   });
 }

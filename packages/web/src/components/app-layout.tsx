@@ -11,6 +11,7 @@ const NAV = [
   { to: '/device-groups', label: 'Device groups' },
   { to: '/files', label: 'Files' },
   { to: '/indicators', label: 'Indicators' },
+  { to: '/analyses', label: 'Deep analyses' },
   { to: '/users', label: 'Users & tokens' },
   { to: '/settings', label: 'Settings' },
 ] as const;

@@ -12,26 +12,13 @@ import {
   Title,
 } from '@mantine/core';
 import { Link, useNavigate, useParams } from 'react-router';
-import type { AnalysisDetail, AnalysisStatus, AnalysisVerdict } from '@quell/contracts';
+import type { AnalysisDetail } from '@quell/contracts';
 import { useAnalysis, useCancelAnalysis, useResubmitAnalysis } from '../api/analyses';
 import { QueryState } from '../components/query-state';
+import { STATUS_COLOR, VERDICT_COLOR } from '../components/analyses/analysis-colors';
 import { AnalysisReport, type ReportView } from '../components/analyses/analysis-report';
 import { fmtTime, humanize } from '../lib/format';
 import { notify } from '../lib/notify';
-
-const VERDICT_COLOR: Record<AnalysisVerdict, string> = {
-  malicious: 'red',
-  suspicious: 'orange',
-  clean: 'teal',
-};
-const STATUS_COLOR: Record<AnalysisStatus, string> = {
-  queued: 'gray',
-  running: 'blue',
-  completed: 'teal',
-  timed_out: 'orange',
-  failed: 'red',
-  cancelled: 'gray',
-};
 
 /** A deep-analysis report: verdict and score, behaviours with ATT&CK ids, process tree, observables. */
 export function AnalysisPage() {
@@ -40,7 +27,9 @@ export function AnalysisPage() {
   return (
     <Stack>
       <Breadcrumbs>
-        <Text size="sm">Deep analyses</Text>
+        <Anchor component={Link} to="/analyses" size="sm">
+          Deep analyses
+        </Anchor>
         <Text size="sm">{id}</Text>
       </Breadcrumbs>
       <QueryState query={analysis} title="Could not load the analysis">

@@ -1,9 +1,10 @@
 import { useState } from 'react';
 import { Anchor, Breadcrumbs, Button, Group, Stack, Text, Title } from '@mantine/core';
-import { Link, useParams } from 'react-router';
+import { Link, useNavigate, useParams } from 'react-router';
 import type { FilePage as FilePageData } from '@quell/contracts';
 import { roleHas } from '@quell/core';
 import { catalogById, useCatalog } from '../api/actions';
+import { useSubmitAnalysis } from '../api/analyses';
 import { useFile } from '../api/files';
 import { useMe } from '../api/session';
 import { QueryState } from '../components/query-state';
@@ -12,6 +13,7 @@ import { FileActions, FileIdentity, FileRelated } from '../components/files/file
 import { FileQuarantineCard } from '../components/files/file-quarantine-card';
 import { roleIn } from '../lib/roles';
 import { fmtTime } from '../lib/format';
+import { notify } from '../lib/notify';
 
 /** One file by hash: what Quell knows of it, where it is, and quarantine, restore, collect, download. */
 export function FilePage() {
@@ -41,8 +43,19 @@ function FileView({ page }: { page: FilePageData }) {
   const mayQuarantine = roleIn(me.role, byId.get('stop_and_quarantine_file')?.requestRoles ?? []);
   const mayCollect = roleIn(me.role, byId.get('collect_file')?.requestRoles ?? []);
   const mayDownload = roleHas(me.role, 'files:download');
+  const mayAnalyze = roleIn(me.role, byId.get('deep_analysis')?.requestRoles ?? []);
   const [dialog, setDialog] = useState<'collect' | 'download' | null>(null);
+  const navigate = useNavigate();
+  const analyze = useSubmitAnalysis();
   const f = page.file;
+  const submitAnalysis = () =>
+    analyze.mutate(
+      { sha256: f.sha256, ...(f.names[0] && { name: f.names[0] }) },
+      {
+        onSuccess: (a) => void navigate(`/analyses/${encodeURIComponent(a.id)}`),
+        onError: (e) => notify.error(e, 'Could not submit the file'),
+      },
+    );
   return (
     <>
       <Group justify="space-between" align="flex-start">
@@ -67,6 +80,17 @@ function FileView({ page }: { page: FilePageData }) {
               data-testid="file-collect"
             >
               Collect…
+            </Button>
+          )}
+          {mayAnalyze && (
+            <Button
+              variant="default"
+              disabled={!page.storedCopy}
+              loading={analyze.isPending}
+              onClick={submitAnalysis}
+              data-testid="file-analyze"
+            >
+              Deep analysis
             </Button>
           )}
           {mayDownload && (
