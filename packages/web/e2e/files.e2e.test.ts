@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +22,9 @@ const SHOTS = join(tmpdir(), 'quell-e2e');
 const ADMIN = { email: 'admin@quell.test', password: 'e2e-correct-horse-battery' };
 const HOST = 'fin-db01.e2e.test';
 const HOST2 = 'fin-db02.e2e.test';
-const SHA256 = 'e2e0'.repeat(16);
+/** The "malware" the devices saw; a collect uploads these bytes, so the hash must be theirs. */
+const SAMPLE = Buffer.from('#!/bin/sh\n# e2e miner\nsleep 3600\n');
+const SHA256 = createHash('sha256').update(SAMPLE).digest('hex');
 const PATHS: Record<string, string> = { [HOST]: '/tmp/.x/miner.sh', [HOST2]: '/var/tmp/miner.sh' };
 
 describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('files in the console', () => {
@@ -63,15 +66,22 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('files in the console', () =>
       hostname: host,
       privateKey: keys.privateKey,
       serverPublicKey: enrolled.body.serverPublicKey,
-      answer: (cmd) => ({
-        status: 'succeeded',
-        result:
-          cmd.type === 'stop_and_quarantine_file'
-            ? { processesKilled: 1, filesQuarantined: 1, persistenceRemoved: 2 }
-            : cmd.type === 'restore_quarantined_file'
-              ? { filesRestored: 1 }
-              : {},
-      }),
+      answer: (cmd) =>
+        cmd.type === 'collect_file'
+          ? {
+              status: 'succeeded',
+              result: { blobSha256: SHA256, sizeBytes: SAMPLE.length },
+              upload: SAMPLE,
+            }
+          : {
+              status: 'succeeded',
+              result:
+                cmd.type === 'stop_and_quarantine_file'
+                  ? { processesKilled: 1, filesQuarantined: 1, persistenceRemoved: 2 }
+                  : cmd.type === 'restore_quarantined_file'
+                    ? { filesRestored: 1 }
+                    : {},
+            },
     });
     await a.connect();
     return a;
@@ -200,6 +210,33 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('files in the console', () =>
     ]);
     expect(agents[0]!.commands().map((c) => c.command.type)).toEqual(['stop_and_quarantine_file']);
   });
+  it('collects a copy from a device and downloads it as a password-protected zip', async () => {
+    const p = await loggedIn();
+    await p.goto(`${server.url}/files/${SHA256}`);
+    await p.getByTestId('file-sha256').filter({ hasText: SHA256 }).waitFor();
+    expect(await p.getByTestId('file-download').isDisabled()).toBe(true);
+
+    await p.getByTestId('file-collect').click();
+    await p.getByTestId('file-collect-confirm').click();
+    await p.getByTestId('file-collect-confirm').waitFor({ state: 'hidden' });
+    await p.locator('[data-testid="file-download"]:not([disabled])').waitFor();
+
+    await p.getByTestId('file-download').click();
+    await p.getByTestId('file-download-password').fill('too-short');
+    await p.getByTestId('file-download-reason').fill('e2e: send to the malware team');
+    expect(await p.getByTestId('file-download-confirm').isDisabled()).toBe(true);
+    await p.getByTestId('file-download-password').fill('e2e-zip-password-42');
+    const [download] = await Promise.all([
+      p.waitForEvent('download'),
+      p.getByTestId('file-download-confirm').click(),
+    ]);
+    expect(download.suggestedFilename()).toBe(`${SHA256}.zip`);
+    const zip = await readFile((await download.path())!);
+    expect(zip.subarray(0, 2).toString('latin1')).toBe('PK');
+    // AES-encrypted: the sample's bytes must not be readable in the archive.
+    expect(zip.includes(SAMPLE)).toBe(false);
+  });
+
   it('shows a deep-analysis report: verdict, cron persistence as T1053.003, the process tree', async () => {
     // A real detonation (bubblewrap + strace) of a script that installs a cron entry.
     const sample = '#!/bin/sh\necho "* * * * * root /tmp/e2e-miner" >> /etc/crontab\n';

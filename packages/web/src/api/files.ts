@@ -7,6 +7,7 @@ import type {
   FileRestoreInput,
 } from '@quell/contracts';
 import type { OperationId } from '@quell/contracts';
+import { isTerminal } from '@quell/core';
 import { actionKeys } from './actions';
 import { call, client } from './client';
 import { LIVE_MS } from './devices';
@@ -31,13 +32,18 @@ export function useFileList(q: FileListQuery) {
   });
 }
 
-/** The file page; refetched every {@link LIVE_MS} while a quarantine or restore is under way. */
+/** The file page; refetched every {@link LIVE_MS} while a quarantine, restore or collect is under way. */
 export function useFile(id: string) {
   return useQuery({
     queryKey: fileKeys.one(id),
     queryFn: () => call('getFile', { params: { id } }),
-    refetchInterval: (query) =>
-      (query.state.data?.quarantine ?? []).some((q) => MOVING.has(q.state)) ? LIVE_MS : IDLE_MS,
+    refetchInterval: (query) => {
+      const d = query.state.data;
+      const moving =
+        (d?.quarantine ?? []).some((q) => MOVING.has(q.state)) ||
+        (d?.actions ?? []).some((a) => !isTerminal(a.status));
+      return moving ? LIVE_MS : IDLE_MS;
+    },
   });
 }
 
