@@ -110,6 +110,7 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('indicators in the console', 
     expect(await p.getByTestId('indicator-row').count()).toBe(1);
 
     await row(p, 'evil.e2e.example').getByTestId('indicator-remove').click();
+    await p.getByTestId('indicator-remove-confirm').click();
     await p.getByTestId('indicators-empty').waitFor();
   });
 });

@@ -46,6 +46,7 @@ export function useCreateIndicator() {
 export function useRemoveIndicator() {
   const onSuccess = useRefresh();
   return useMutation({
+    meta: { quiet: true },
     mutationFn: (id: string) => call('deleteIndicator', { params: { id }, query: {} }),
     onSuccess,
   });

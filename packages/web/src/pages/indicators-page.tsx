@@ -1,6 +1,19 @@
 import { useState } from 'react';
-import { Badge, Button, Group, Menu, Paper, Select, Stack, Switch, Table, Text, Title } from '@mantine/core';
-import type { IndicatorExportQuery, IndicatorListQuery } from '@quell/contracts';
+import {
+  Badge,
+  Button,
+  Group,
+  Menu,
+  Modal,
+  Paper,
+  Select,
+  Stack,
+  Switch,
+  Table,
+  Text,
+  Title,
+} from '@mantine/core';
+import type { Indicator, IndicatorExportQuery, IndicatorListQuery } from '@quell/contracts';
 import { INDICATOR_ACTIONS, INDICATOR_TYPES, roleHas, type IndicatorAction } from '@quell/core';
 import { downloadIndicators, useIndicatorList, useRemoveIndicator } from '../api/indicators';
 import { useMe } from '../api/session';
@@ -37,6 +50,7 @@ export function IndicatorsPage() {
   const list = useIndicatorList(query);
   const remove = useRemoveIndicator();
   const [dialog, setDialog] = useState<'create' | 'import' | null>(null);
+  const [removing, setRemoving] = useState<Indicator | null>(null);
 
   const exportAs = (format: 'csv' | 'stix') =>
     downloadIndicators(format, filters).catch((e: unknown) => notify.error(e, 'Export failed'));
@@ -175,8 +189,7 @@ export function IndicatorsPage() {
                             size="compact-xs"
                             variant="subtle"
                             color="red"
-                            loading={remove.isPending && remove.variables === i.id}
-                            onClick={() => remove.mutate(i.id)}
+                            onClick={() => setRemoving(i)}
                             data-testid="indicator-remove"
                           >
                             Remove
@@ -191,6 +204,33 @@ export function IndicatorsPage() {
           )
         }
       </QueryState>
+      <Modal opened={removing !== null} onClose={() => setRemoving(null)} title="Remove the indicator">
+        <Stack>
+          <Text size="sm">
+            {removing && `${TYPE_LABEL[removing.type]} ${removing.value} (${humanize(removing.action)})`}{' '}
+            stops applying on every device it covers at their next sync. Adding it again restores it.
+          </Text>
+          <Group justify="flex-end">
+            <Button variant="default" onClick={() => setRemoving(null)}>
+              Cancel
+            </Button>
+            <Button
+              color="red"
+              loading={remove.isPending}
+              onClick={() =>
+                removing &&
+                remove.mutate(removing.id, {
+                  onSuccess: () => setRemoving(null),
+                  onError: (e) => notify.error(e, 'Could not remove the indicator'),
+                })
+              }
+              data-testid="indicator-remove-confirm"
+            >
+              Remove
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
       {dialog === 'create' && <IndicatorCreateModal onClose={() => setDialog(null)} />}
       {dialog === 'import' && <IndicatorImportModal onClose={() => setDialog(null)} />}
     </Stack>
