@@ -21,7 +21,12 @@ import type { ActionHandler } from './handlers/action-handler.js';
 import type { FileQuarantine } from './quarantine/index.js';
 import type { UploadOutcome } from './transport/upload.js';
 import type { IndicatorSyncClient } from './indicators/indicator-sync.client.js';
-import type { IndicatorPersistence, IndicatorStore } from './indicators/index.js';
+import type {
+  IndicatorEnforcement,
+  IndicatorPersistence,
+  IndicatorStore,
+  IocFirewall,
+} from './indicators/index.js';
 import { loadIdentity } from './identity/key-store.js';
 import { collectInventory } from './inventory/inventory.js';
 import { CommandVerifier } from './jobs/command-verifier.js';
@@ -43,6 +48,11 @@ export interface AgentPorts {
   collector: Collector;
   /** The firewall module's enforcer (safe apply + reconciler); default built from `firewall`. */
   isolation?: IsolationEnforcer;
+  /**
+   * Where IP indicators are enforced (the `inet quell_ioc` nftables table), made on first use.
+   * Absent (tests with fake ports): indicators are held and looked up, not enforced.
+   */
+  iocFirewall?: () => Promise<IocFirewall>;
 }
 
 export interface AgentRuntimeOptions {
@@ -100,6 +110,7 @@ export class AgentRuntime {
     store: IndicatorStore;
     persistence: IndicatorPersistence;
     sync: IndicatorSyncClient;
+    enforcement: IndicatorEnforcement | null;
   }> | null = null;
 
   private constructor(
@@ -229,14 +240,15 @@ export class AgentRuntime {
     store: IndicatorStore;
     persistence: IndicatorPersistence;
     sync: IndicatorSyncClient;
+    enforcement: IndicatorEnforcement | null;
   }> {
     this.indicators ??= (async () => {
-      const [{ IndicatorStore, IndicatorPersistence }, { IndicatorSyncClient }] = await Promise.all([
+      const [indicators, { IndicatorSyncClient }] = await Promise.all([
         import('./indicators/index.js'),
         import('./indicators/indicator-sync.client.js'),
       ]);
-      const store = new IndicatorStore({ log: this.log });
-      const persistence = new IndicatorPersistence({
+      const store = new indicators.IndicatorStore({ log: this.log });
+      const persistence = new indicators.IndicatorPersistence({
         store,
         dir: join(this.opts.config.stateDir, 'indicators'),
         log: this.log,
@@ -244,13 +256,33 @@ export class AgentRuntime {
       await persistence.load();
       persistence.start();
       const sync = new IndicatorSyncClient(store, (m) => this.channel.send(m), this.log);
-      return { store, persistence, sync };
+      let enforcement: IndicatorEnforcement | null = null;
+      if (this.opts.ports.iocFirewall) {
+        const { config } = this.opts;
+        // The management server is never blocked, whatever an indicator says.
+        const management = (
+          await resolveManagement(config.serverUrl, config.management, config.stateDir, this.log)
+        ).map((m) => m.address);
+        enforcement = new indicators.IndicatorEnforcement({
+          store,
+          firewall: await this.opts.ports.iocFirewall(),
+          management: () => management,
+          dns: null,
+          log: this.log,
+        });
+        await enforcement.start();
+      }
+      return { store, persistence, sync, enforcement };
     })();
     return this.indicators;
   }
 
   async stop(): Promise<void> {
-    if (this.indicators) await (await this.indicators).persistence.stop();
+    if (this.indicators) {
+      const i = await this.indicators;
+      await i.enforcement?.stop();
+      await i.persistence.stop();
+    }
     await this.jobs.stop();
     await this.channel.stop();
     this.desired.stop();

@@ -28,6 +28,11 @@ export function createRealPorts(config: AgentConfig, log: Logger): AgentPorts {
   const ec = config.execControl;
   return {
     firewall: new NftablesFirewall({ table: config.nft.table, commandPrefix: config.nft.commandPrefix }),
+    // Loaded when indicators first sync, so an agent that never gets one stays small.
+    iocFirewall: async () => {
+      const { NftIocFirewall } = await import('./indicators/index.js');
+      return new NftIocFirewall({ commandPrefix: config.nft.commandPrefix });
+    },
     execControl: ec.enabled
       ? new FanotifyExecControl({
           helperPath: ec.helperPath,

@@ -5,19 +5,23 @@ import { exportContains, readSha256Export } from '../src/indicators/index.js';
 import { createStack, e2eMissing, eventually, type Stack } from './support/e2e-stack.js';
 
 /**
- * Indicator sync end to end: an indicator created through the API reaches the real agent's store
- * (read back from the blocked-SHA-256 file the agent writes for its exec-control helper) within
- * 5 s, and its removal leaves within 5 s too.
+ * Indicators end to end with the real agent: one created through the API reaches the agent's
+ * store (read back from the blocked-SHA-256 file it writes for its exec-control helper) within
+ * 5 s and leaves within 5 s of its removal; an IP indicator is enforced by nftables in the
+ * device's namespace while the agent's own channel stays up.
  */
 const missing = e2eMissing();
 const SHA = createHash('sha256').update('quell e2e indicator sample').digest('hex');
 
 describe.skipIf(missing.length)('e2e: indicators reach a real agent', () => {
   let s: Stack;
+  let listener: { close(): void } | undefined;
   beforeAll(async () => {
     s = await createStack();
+    listener = await s.lab.listen('peer', 8080);
   });
   afterAll(async () => {
+    listener?.close();
     await s?.close();
   });
 
@@ -48,5 +52,25 @@ describe.skipIf(missing.length)('e2e: indicators reach a real agent', () => {
     await s.server.ok('DELETE', `/api/indicators/${id}`);
     await eventually(blocked, (b) => !b, 5000);
     expect(Date.now() - removedAt).toBeLessThan(5000);
+  });
+
+  it('an IP indicator cuts traffic to a peer within 5 s while the agent stays connected; removing it restores it', async () => {
+    const peer = s.lab.ip('peer');
+    const reaches = () => s.lab.canConnect('dev', peer, 8080, 700);
+    expect(await reaches()).toBe(true);
+    const started = Date.now();
+    const created = await s.server.ok('POST', '/api/indicators', {
+      type: 'ipv4',
+      value: peer,
+      action: 'block',
+      title: 'e2e peer',
+    });
+    expect(created.outcome).toBe('applied');
+    await eventually(reaches, (r) => !r, 5000);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect((await s.device()).health).toBe('online');
+
+    await s.server.ok('DELETE', `/api/indicators/${created.indicator.id as string}`);
+    await eventually(reaches, (r) => r, 5000);
   });
 });

@@ -30,7 +30,7 @@ export async function call<Op extends OperationId>(
   ...args: NoInfer<Args<Op>>
 ): Promise<CallOutput<Op>> {
   try {
-    return (await untypedCall(op, args[0] ?? {})) as CallOutput<Op>;
+    return (await untypedCall(op, (args as readonly unknown[])[0] ?? {})) as CallOutput<Op>;
   } catch (e) {
     if (e instanceof ApiError && e.status === 401 && op !== 'login') onUnauthorized();
     throw e;
