@@ -430,7 +430,7 @@ try {
   while (counters.scanArrivals < batch.total && performance.now() < arrivalsEnd) await sleep(50);
   // The batch's action ids, paged through the Action Center's filter.
   const ids = [];
-  for (let cursor = null; ; ) {
+  for (let cursor = null; ;) {
     const page = await api(
       srv.url,
       srv.apiToken,

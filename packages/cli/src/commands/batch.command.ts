@@ -28,7 +28,11 @@ export function printBatch(b: ActionBatch): void {
 }
 
 /** Follows a batch until nothing in it is pending; a line per change on stderr. */
-export async function waitForBatch(api: Api, first: ActionBatch, timeoutSeconds?: number): Promise<ActionBatch> {
+export async function waitForBatch(
+  api: Api,
+  first: ActionBatch,
+  timeoutSeconds?: number,
+): Promise<ActionBatch> {
   const deadline = timeoutSeconds ? Date.now() + timeoutSeconds * 1000 : Infinity;
   let b = first;
   let last = '';

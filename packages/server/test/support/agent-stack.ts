@@ -69,4 +69,3 @@ export async function eventually<T>(fn: () => Promise<T> | T, ok: (v: T) => bool
   }
   return last;
 }
-
