@@ -150,7 +150,7 @@ export class AgentRuntime {
         }));
     // The channel's hello lists running jobs, and the jobs send through the channel: the
     // channel reaches the runner through this late-bound reference.
-    const ref: { jobs: JobRunner | null } = { jobs: null };
+    const ref: { jobs: JobRunner | null; runtime: AgentRuntime | null } = { jobs: null, runtime: null };
     const channel = new AgentChannel({
       serverUrl: config.serverUrl,
       certSha256: config.certSha256,
@@ -176,7 +176,9 @@ export class AgentRuntime {
       new ReleaseDeviceHandler(controller),
       new RestrictAppExecutionHandler(controller),
       new RemoveAppRestrictionHandler(controller),
-      new RunAvScanHandler(opts.ports.scanner, config.scan.cpuLimit),
+      new RunAvScanHandler(opts.ports.scanner, config.scan.cpuLimit, (sha256) =>
+        ref.runtime ? ref.runtime.allowedHash(sha256) : Promise.resolve(false),
+      ),
       new CollectInvestigationPackageHandler(
         opts.ports.collector,
         (id, path, signal) => channel.upload(id, path, signal),
@@ -199,7 +201,8 @@ export class AgentRuntime {
       ...(opts.progressIntervalMs !== undefined ? { progressIntervalMs: opts.progressIntervalMs } : {}),
     });
     ref.jobs = jobs;
-    return new AgentRuntime(opts, { channel, reporter, desired: controller, jobs });
+    ref.runtime = new AgentRuntime(opts, { channel, reporter, desired: controller, jobs });
+    return ref.runtime;
   }
 
   /** Current verified state. */
@@ -275,6 +278,12 @@ export class AgentRuntime {
       return { store, persistence, sync, enforcement };
     })();
     return this.indicators;
+  }
+
+  /** Whether an allow indicator covers this SHA-256 (scans then do not report it). */
+  async allowedHash(sha256: string): Promise<boolean> {
+    const { store } = await this.indicatorSync();
+    return store.lookupHash('sha256', sha256.toLowerCase())?.action === 'allow';
   }
 
   async stop(): Promise<void> {

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportContains, readSha256Export } from '../src/indicators/index.js';
+import { writeFileSync } from 'node:fs';
+import { EICAR } from './scan.fixtures.js';
 import { createStack, e2eMissing, eventually, type Stack } from './support/e2e-stack.js';
 
 /**
@@ -17,7 +19,7 @@ describe.skipIf(missing.length)('e2e: indicators reach a real agent', () => {
   let s: Stack;
   let listener: { close(): void } | undefined;
   beforeAll(async () => {
-    s = await createStack();
+    s = await createStack({ prepareFs: (root) => writeFileSync(join(root, 'tmp/eicar.com'), EICAR) });
     listener = await s.lab.listen('peer', 8080);
   });
   afterAll(async () => {
@@ -72,5 +74,36 @@ describe.skipIf(missing.length)('e2e: indicators reach a real agent', () => {
 
     await s.server.ok('DELETE', `/api/indicators/${created.indicator.id as string}`);
     await eventually(reaches, (r) => r, 5000);
+  });
+
+  it('an allow indicator suppresses a scan detection, and the detection is back once it is removed', async () => {
+    const eicarSha = createHash('sha256').update(EICAR).digest('hex');
+    const scan = async () => {
+      const req = await s.request('run_av_scan', { scope: 'quick' });
+      return s.waitAction(req.id, ['succeeded', 'failed'], 60_000);
+    };
+    const before = await scan();
+    expect(before.result.detections, JSON.stringify(before.result)).toBeGreaterThanOrEqual(1);
+
+    const allow = await s.server.ok('POST', '/api/indicators', {
+      type: 'sha256',
+      value: eicarSha,
+      action: 'allow',
+      title: 'e2e: the test file is fine here',
+      generateAlert: false,
+    });
+    expect(allow.outcome).toBe('applied');
+    // The allow must have reached the agent before the next scan is a fair test.
+    await eventually(
+      async () => (await scan()).result.detections as number,
+      (n) => n === before.result.detections - 1,
+      20_000,
+    );
+    await s.server.ok('DELETE', `/api/indicators/${allow.indicator.id as string}`);
+    await eventually(
+      async () => (await scan()).result.detections as number,
+      (n) => n === before.result.detections,
+      20_000,
+    );
   });
 });

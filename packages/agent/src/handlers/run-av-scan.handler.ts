@@ -36,6 +36,8 @@ export class RunAvScanHandler extends BaseActionHandler<typeof Params> {
   constructor(
     private readonly scanner: Scanner,
     private readonly cpuLimit: number,
+    /** Whether an allow indicator covers a SHA-256: its detections are suppressed (issue 4). */
+    private readonly allowed: (sha256: string) => Promise<boolean> = () => Promise.resolve(false),
   ) {
     super();
   }
@@ -50,16 +52,26 @@ export class RunAvScanHandler extends BaseActionHandler<typeof Params> {
       },
       ctx,
     );
+    const detections: typeof report.detections = [];
+    const suppressed: Array<{ path: string; sha256: string }> = [];
+    for (const d of report.detections) {
+      if (await this.allowed(d.sha256)) suppressed.push({ path: d.path, sha256: d.sha256 });
+      else detections.push(d);
+    }
     return {
       result: {
         filesScanned: report.filesScanned,
         filesSkipped: report.filesSkipped,
-        detections: report.detections.length,
+        detections: detections.length,
         engines: report.engines,
         durationMs: Math.round(report.durationMs),
       },
-      evidence: { scope: p.scope ?? 'quick', yaraRules: (p.yaraRules ?? []).map((r) => r.name) },
-      detections: report.detections,
+      evidence: {
+        scope: p.scope ?? 'quick',
+        yaraRules: (p.yaraRules ?? []).map((r) => r.name),
+        ...(suppressed.length && { suppressedByAllowIndicator: suppressed }),
+      },
+      detections,
     };
   }
 }
