@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PENDING_STATUSES } from '@quell/core';
-import { demoActions, loadConfig, startServer, type RunningServer } from '@quell/server';
+import { loadConfig, startServer, type RunningServer } from '@quell/server';
 
 // The console end to end: the built web app served by a real server with the demo data, driven in
 // headless Chromium. Screenshots of each test's last page go to the OS temp dir, never the repo.
@@ -235,7 +235,8 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('the web console in Chromium'
     expect(csvIds).toEqual(apiIds);
     expect(csvIds).toEqual(onScreen);
     expect(csvIds).toContain(approvedId);
-    if (tab === 'pending') expect(csvIds.length).toBeGreaterThanOrEqual(demoActions().length);
+    // More than the one approved: demo actions whose executors are not installed wait there too.
+    if (tab === 'pending') expect(csvIds.length).toBeGreaterThan(1);
     const approvedRow = rows.find((r) => r[0] === approvedId);
     expect(approvedRow?.[header!.indexOf('decidedBy')]).toBe(ADMIN.email);
   });

@@ -107,6 +107,8 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('indicators in the console', 
     await p.getByTestId('indicators-q').fill('evil');
     await p.waitForURL(/q=evil/);
     await row(p, SHA).waitFor({ state: 'detached' });
+    // The filtered list may still be loading once the old rows are gone.
+    await row(p, 'evil.e2e.example').waitFor();
     expect(await p.getByTestId('indicator-row').count()).toBe(1);
 
     await row(p, 'evil.e2e.example').getByTestId('indicator-remove').click();
