@@ -93,6 +93,15 @@ export function createDesiredState(
   return { reporter, controller };
 }
 
+/** What the runtime holds for indicators once they are loaded (issue 4). */
+interface IndicatorParts {
+  store: IndicatorStore;
+  persistence: IndicatorPersistence;
+  sync: IndicatorSyncClient;
+  /** Null when the ports give no IP enforcement (tests with fake ports). */
+  enforcement: IndicatorEnforcement | null;
+}
+
 /**
  * The agent runtime: re-applies desired state from disk first (isolation survives restarts and
  * kill -9 without waiting for the server), then connects; routes commands to the job runner,
@@ -106,12 +115,7 @@ export class AgentRuntime {
   private readonly log: Logger;
   private stopped: Promise<ChannelStopReason>;
   /** Indicators (issue 4), loaded at the first welcome; see {@link indicatorSync}. */
-  private indicators: Promise<{
-    store: IndicatorStore;
-    persistence: IndicatorPersistence;
-    sync: IndicatorSyncClient;
-    enforcement: IndicatorEnforcement | null;
-  }> | null = null;
+  private indicators: Promise<IndicatorParts> | null = null;
 
   private constructor(
     private readonly opts: AgentRuntimeOptions,
@@ -239,12 +243,7 @@ export class AgentRuntime {
   }
 
   /** The indicator store, loaded from disk (so a restarted agent holds them at once) and synced. */
-  indicatorSync(): Promise<{
-    store: IndicatorStore;
-    persistence: IndicatorPersistence;
-    sync: IndicatorSyncClient;
-    enforcement: IndicatorEnforcement | null;
-  }> {
+  indicatorSync(): Promise<IndicatorParts> {
     this.indicators ??= (async () => {
       const [indicators, { IndicatorSyncClient }] = await Promise.all([
         import('./indicators/index.js'),

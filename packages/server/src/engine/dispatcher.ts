@@ -3,6 +3,7 @@ import { actionDefinition, type ExecutorKind } from '@quell/core';
 import { toAction, type ActionRow, type Tx } from '@quell/store';
 import type { ActionService, TransitionExtra } from '../services/action.service.js';
 import type { ServiceContext } from '../services/context.js';
+import { Coalescer } from './coalescer.js';
 import { TargetUnavailableError, TransientExecutorError, type ExecutorRegistry } from './executor.js';
 
 const SYSTEM = 'Quell';
@@ -208,48 +209,38 @@ export class Dispatcher {
    * Records "the target accepted it" for deferred executors. Acceptances arrive by the thousand
    * in a fan-out, so they are written together, one transaction per flush, not one each.
    */
-  private markRunning(id: string, executorName: string): Promise<void> {
-    this.toRunning.push({ id, executorName });
-    this.runningFlush ??= this.flushRunning();
-    return this.runningFlush;
-  }
-  private readonly toRunning: Array<{ id: string; executorName: string }> = [];
-  private runningFlush: Promise<void> | null = null;
+  private readonly accepted = new Coalescer<{ id: string; executorName: string }, void>((items) =>
+    this.markRunning(items),
+  );
 
-  private async flushRunning(): Promise<void> {
-    await new Promise((resolve) => setImmediate(resolve));
-    while (this.toRunning.length) {
-      const items = this.toRunning.splice(0, BATCH);
-      try {
-        await this.ctx.store.transaction(async (trx) => {
-          const rows = new Map(
-            (
-              await this.ctx.store.actions.getMany(
-                trx,
-                items.map((i) => i.id),
-              )
-            ).map((r) => [r.id, r]),
-          );
-          const byExecutor = new Map<string, Array<{ row: ActionRow; to: 'running'; reason: string }>>();
-          for (const { id, executorName } of items) {
-            const row = rows.get(id);
-            // The result may have come first, or someone cancelled: then there is nothing to mark.
-            if (row?.status !== 'dispatched') continue;
-            byExecutor.set(executorName, [
-              ...(byExecutor.get(executorName) ?? []),
-              { row, to: 'running', reason: 'target accepted it' },
-            ]);
-          }
-          for (const [name, list] of byExecutor) await this.actions.transitionMany(trx, list, name);
-        });
-      } catch (e) {
-        // The actions stay dispatched; the result (or the overdue check) still moves them on.
-        this.log.error({ err: e, actions: items.length }, 'marking accepted actions running failed');
-      }
+  private async markRunning(items: ReadonlyArray<{ id: string; executorName: string }>): Promise<void[]> {
+    try {
+      await this.ctx.store.transaction(async (trx) => {
+        const rows = new Map(
+          (
+            await this.ctx.store.actions.getMany(
+              trx,
+              items.map((i) => i.id),
+            )
+          ).map((r) => [r.id, r]),
+        );
+        const byExecutor = new Map<string, Array<{ row: ActionRow; to: 'running'; reason: string }>>();
+        for (const { id, executorName } of items) {
+          const row = rows.get(id);
+          // The result may have come first, or someone cancelled: then there is nothing to mark.
+          if (row?.status !== 'dispatched') continue;
+          byExecutor.set(executorName, [
+            ...(byExecutor.get(executorName) ?? []),
+            { row, to: 'running', reason: 'target accepted it' },
+          ]);
+        }
+        for (const [name, list] of byExecutor) await this.actions.transitionMany(trx, list, name);
+      });
+    } catch (e) {
+      // The actions stay dispatched; the result (or the overdue check) still moves them on.
+      this.log.error({ err: e, actions: items.length }, 'marking accepted actions running failed');
     }
-    // Cleared in the same synchronous step as the last emptiness check, so a caller that queues
-    // after this point starts a new flush instead of waiting on one that will not include it.
-    this.runningFlush = null;
+    return items.map(() => undefined);
   }
 
   private async execute(row: ActionRow): Promise<void> {
@@ -264,7 +255,7 @@ export class Dispatcher {
       if (executor.completion === 'deferred') {
         // Accepted, not finished: the result arrives later through whoever receives it. It may
         // even have arrived already, in which case the action is no longer dispatched.
-        await this.markRunning(row.id, executor.name);
+        await this.accepted.push({ id: row.id, executorName: executor.name });
         return;
       }
       await this.finish(row.id, async (trx, current) => {

@@ -18,7 +18,7 @@ import {
 import type { ServiceContext } from '../../services/context.js';
 import { AgentConnection, type ConnectionHandler } from './agent-connection.js';
 import type { AgentIdentity, AgentResults } from './agent-results.js';
-import { Coalescer } from './coalescer.js';
+import { Coalescer } from '../../engine/coalescer.js';
 import type { IndicatorSync } from './indicator-sync.js';
 import type { CommandFactory } from './command-factory.js';
 import type { UploadSink } from './gateway-ports.js';

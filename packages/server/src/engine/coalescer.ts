@@ -1,6 +1,6 @@
 /**
- * Group commit for agent reports: items pushed in the same turn of the event loop (up to `max`)
- * are handled together, so 10,000 acks from a fan-out cost a few transactions, not 10,000.
+ * Group commit: items pushed in the same turn of the event loop (up to `max`) are handled
+ * together, so 10,000 agent acks or acceptances from a fan-out cost a few transactions, not 10,000.
  * SQLite runs synchronously in this process, so one transaction per report would also stall the
  * event loop that sends the next commands.
  *
