@@ -34,6 +34,7 @@ import { JobRunner } from './jobs/job-runner.js';
 import { silentLogger, type Logger } from './log.js';
 import type { Collector, ExecControl, ExecControlEvent, Firewall, Scanner } from './ports.js';
 import { DesiredStateFile } from './state/desired-state.js';
+import { discardEvents, type AgentEventSink } from './events/agent-events.js';
 import { ExecutedStore } from './state/executed-store.js';
 import { Outbox } from './state/outbox.js';
 import { AgentChannel, type ChannelStopReason } from './transport/agent-channel.js';
@@ -69,6 +70,8 @@ export interface AgentRuntimeOptions {
   progressIntervalMs?: number;
   /** Denied executions and helper crashes, for alerts (not sent to the server yet). */
   onExecEvent?: (e: ExecControlEvent) => void;
+  /** Where device events go (denials, observations, remediations); default: discarded. */
+  events?: AgentEventSink;
 }
 
 /** Wires desired state (reporter + controller) over the ports; shared by the runtime and `reconcile --once`. */
@@ -112,6 +115,8 @@ export class AgentRuntime {
   readonly reporter: StateReporter;
   readonly desired: DesiredStateController;
   readonly jobs: JobRunner;
+  /** Device events for the server (issue 4): denials, file observations, remediations. */
+  readonly events: AgentEventSink;
   private readonly log: Logger;
   private stopped: Promise<ChannelStopReason>;
   /** Indicators (issue 4), loaded at the first welcome; see {@link indicatorSync}. */
@@ -131,6 +136,7 @@ export class AgentRuntime {
     this.reporter = parts.reporter;
     this.desired = parts.desired;
     this.jobs = parts.jobs;
+    this.events = opts.events ?? discardEvents;
     this.stopped = new Promise((resolve) => this.channel.onStop(resolve));
   }
 
