@@ -415,6 +415,8 @@ try {
     '    per action: from just before the POST is sent to the moment its signed command reaches the simulated agent',
   );
   out('    (signature verified, ack sent); also when the server has acknowledged every result');
+  const fanSrv0 = procSample(srv.pid);
+  const fanSim0 = procSample(process.pid);
   const fanStart = performance.now();
   const br = await api(srv.url, srv.apiToken, 'POST', '/api/action-batches', {
     type: 'run_av_scan',
@@ -428,6 +430,10 @@ try {
   // API load does not slow the fan-out it measures.
   const arrivalsEnd = performance.now() + 120_000;
   while (counters.scanArrivals < batch.total && performance.now() < arrivalsEnd) await sleep(50);
+  // Who had the CPU while the commands went out: the server, the simulator, or neither.
+  const fanSrv1 = procSample(srv.pid);
+  const fanSim1 = procSample(process.pid);
+  const cpuPct = (a, b) => ((b.cpuSec - a.cpuSec) / ((b.at - a.at) / 1000)) * 100;
   // The batch's action ids, paged through the Action Center's filter.
   const ids = [];
   for (let cursor = null; ;) {
@@ -463,6 +469,9 @@ try {
     `    request → command at agent: p50 ${ms(percentile(lat, 50))}  p95 ${ms(percentile(lat, 95))}  p99 ${ms(percentile(lat, 99))}  max ${ms(lat.at(-1) ?? NaN)}; ${missing} never arrived`,
   );
   out(`    within 5 s of the request: ${pctWithin.toFixed(2)}% (${within}/${live.length})`);
+  out(
+    `    CPU from the request to the last arrival (${((fanSrv1.at - fanSrv0.at) / 1000).toFixed(1)} s): server ${cpuPct(fanSrv0, fanSrv1).toFixed(0)}% of one core, simulator ${cpuPct(fanSim0, fanSim1).toFixed(0)}% (2 cores in all)`,
+  );
   out(
     `    results acknowledged by the server: ${acked.length}/${ids.length}, the last ${lastAck.toFixed(1)} s after the request; batch counts now ${JSON.stringify(Object.fromEntries(Object.entries(final.body.counts ?? {}).filter(([, n]) => n > 0)))}`,
   );

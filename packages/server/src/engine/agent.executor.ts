@@ -51,6 +51,8 @@ export class AgentExecutor extends BaseExecutor {
   readonly kind = 'agent' as const;
   readonly name = 'agent';
   readonly completion = 'deferred' as const;
+  /** The gateway applies each ack (dispatched → running) in its own batches. */
+  readonly recordsAcceptance = true;
   protected readonly types = AGENT_ACTION_TYPES;
 
   constructor(private readonly channel: AgentChannel) {

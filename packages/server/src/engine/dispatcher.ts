@@ -30,6 +30,8 @@ export class Dispatcher {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private again = false;
+  /** A pass claimed a full batch and the last pass since has not come up short; see {@link backlogged}. */
+  private backlog = false;
   private readonly inflight = new Map<string, AbortController>();
   private readonly maxAttempts: number;
   private readonly retryBaseMs: number;
@@ -83,7 +85,9 @@ export class Dispatcher {
         this.running = null;
         if (this.again && this.timer) {
           this.again = false;
-          this.wake();
+          // The next pass starts after pending I/O (API requests, agents' messages): a 10,000-device
+          // fan-out must not freeze the console and the API while it drains.
+          setImmediate(() => this.wake());
         }
       });
   }
@@ -94,6 +98,15 @@ export class Dispatcher {
     await this.expireQueued();
     await this.failOverdue();
     await this.dispatchDue();
+  }
+
+  /**
+   * Whether more work is due than the passes so far could take (a large fan-out is draining).
+   * Bookkeeping that can wait (agents' acks and results) holds back meanwhile, so commands go out
+   * first.
+   */
+  get backlogged(): boolean {
+    return this.backlog;
   }
 
   /** Waits for executions started by the last tick (tests). */
@@ -197,6 +210,7 @@ export class Dispatcher {
     });
     // More is due than one pass takes: go again as soon as this tick ends.
     if (full) this.again = true;
+    this.backlog = full;
     for (const row of claimed) {
       const p = this.execute(row)
         .catch((e: unknown) => this.log.error({ err: e, actionId: row.id }, 'recording an execution failed'))
@@ -255,7 +269,8 @@ export class Dispatcher {
       if (executor.completion === 'deferred') {
         // Accepted, not finished: the result arrives later through whoever receives it. It may
         // even have arrived already, in which case the action is no longer dispatched.
-        await this.accepted.push({ id: row.id, executorName: executor.name });
+        if (!executor.recordsAcceptance)
+          await this.accepted.push({ id: row.id, executorName: executor.name });
         return;
       }
       await this.finish(row.id, async (trx, current) => {

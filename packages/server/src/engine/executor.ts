@@ -35,6 +35,12 @@ export interface Executor {
   readonly name: string;
   /** Default `sync`. */
   readonly completion?: ExecutorCompletion;
+  /**
+   * For `deferred` executors: whoever receives the target's answer also records the acceptance
+   * (the agent gateway moves an acked action to `running`), so the dispatcher does not write it a
+   * second time. Default false: the dispatcher marks the action `running` when `execute()` resolves.
+   */
+  readonly recordsAcceptance?: boolean;
   supports(type: string): boolean;
   /**
    * Why `action` cannot start now, or null when it can. Called inside the dispatcher's claiming

@@ -59,6 +59,8 @@ export interface AgentGatewayDeps {
   uploads: UploadSink;
   /** Wakes the dispatcher when a device returns with queued actions. */
   wakeDispatcher: () => void;
+  /** Whether a large fan-out is still going out: acks and results then wait (≤ 2 s) so commands go first. */
+  dispatchBacklogged?: () => boolean;
   /** Answers agents' indicator sync requests (issue 4); absent, they get nothing. */
   indicators?: IndicatorSync;
 }
@@ -91,8 +93,9 @@ export class AgentGateway implements AgentChannel {
     private readonly deps: AgentGatewayDeps,
     opts: AgentGatewayOptions,
   ) {
-    this.ackBatch = new Coalescer((items) => deps.results.ackedMany(items));
-    this.resultBatch = new Coalescer((items) => deps.results.resultMany(items));
+    const hold = deps.dispatchBacklogged ?? (() => false);
+    this.ackBatch = new Coalescer((items) => deps.results.ackedMany(items), { hold });
+    this.resultBatch = new Coalescer((items) => deps.results.resultMany(items), { hold });
     this.o = {
       heartbeatMs: 15_000,
       helloTimeoutMs: 10_000,
@@ -126,6 +129,7 @@ export class AgentGateway implements AgentChannel {
     for (const c of this.all) c.close(CLOSE_CODES.shuttingDown, 'server shutting down');
     this.deps.progress.stop();
     await this.deps.presence.stop();
+    await this.deps.commands.close();
   }
 
   /** Takes a freshly upgraded socket. */

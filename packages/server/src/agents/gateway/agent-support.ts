@@ -4,6 +4,7 @@ import { toAction } from '@quell/store';
 import { AgentGateway, type AgentGatewayOptions } from './agent-gateway.js';
 import { AgentResults } from './agent-results.js';
 import { CommandFactory } from './command-factory.js';
+import { WorkerCommandSigner } from './command-signer.js';
 import type { GatewayKeys, UploadSink } from './gateway-ports.js';
 import { PresenceWriter } from './presence-writer.js';
 import { ProgressWriter } from './progress-writer.js';
@@ -30,12 +31,19 @@ export function attachAgentGateway(services: Services, opts: AgentSupportOptions
     {
       ctx,
       results: new AgentResults(ctx, services.actions, services.ingest, services.incidents),
-      commands: new CommandFactory(ctx.store, ctx.clock, keys.signingPrivateKey),
+      commands: new CommandFactory(
+        ctx.store,
+        ctx.clock,
+        new WorkerCommandSigner(keys.signingPrivateKey, (why) =>
+          ctx.log.warn({ why }, 'signing commands on the main thread from now on'),
+        ),
+      ),
       presence: new PresenceWriter(ctx.store, ctx.clock, ctx.log, presenceFlushMs),
       progress: new ProgressWriter(ctx.store, ctx.clock, ctx.log),
       uploads,
       indicators: new IndicatorSync(ctx, services.indicators),
       wakeDispatcher: () => services.dispatcher.wake(),
+      dispatchBacklogged: () => services.dispatcher.backlogged,
     },
     gatewayOpts,
   );

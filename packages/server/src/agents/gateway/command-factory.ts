@@ -1,9 +1,8 @@
-import type { KeyObject } from 'node:crypto';
 import type { CommandMessage } from '@quell/contracts';
 import { actionDefinition, type ActionType } from '@quell/core';
 import type { Store } from '@quell/store';
 import type { Clock } from '../../ports.js';
-import { signCommand } from './command-signer.js';
+import type { CommandSigner } from './command-signer.js';
 
 /** The parts of an action a command is made of, whether read from a row or an API view. */
 export interface CommandSource {
@@ -29,7 +28,7 @@ export class CommandFactory {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
-    private readonly signingKey: KeyObject,
+    private readonly signer: CommandSigner,
   ) {}
 
   async build(source: CommandSource, deviceId: string): Promise<CommandMessage> {
@@ -37,18 +36,20 @@ export class CommandFactory {
     if (source.type === 'run_av_scan') {
       params.yaraRules = await this.yaraRules();
     }
-    return signCommand(
-      {
-        actionId: source.id,
-        deviceId,
-        type: source.type as ActionType,
-        params,
-        issuedAt: this.clock.now(),
-        expiresAt: source.expiresAt,
-        timeoutMs: actionDefinition(source.type).timeoutMs,
-      },
-      this.signingKey,
-    );
+    return this.signer.sign({
+      actionId: source.id,
+      deviceId,
+      type: source.type as ActionType,
+      params,
+      issuedAt: this.clock.now(),
+      expiresAt: source.expiresAt,
+      timeoutMs: actionDefinition(source.type).timeoutMs,
+    });
+  }
+
+  /** Stops the signer's thread. */
+  close(): Promise<void> {
+    return this.signer.close();
   }
 
   private yaraRules(): Promise<Array<{ name: string; source: string }>> {
