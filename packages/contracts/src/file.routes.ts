@@ -1,8 +1,9 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { ActionBatch } from './action-batch.schemas.js';
 import { Action } from './action.schemas.js';
-import { IdParams, Page } from './common.schemas.js';
+import { DateTime, Enum, IdParams, Page } from './common.schemas.js';
 import {
+  FILE_QUARANTINE_STATES,
   FileCollectInput,
   FileDownloadInput,
   FileListQuery,
@@ -13,6 +14,17 @@ import {
   FileSummary,
 } from './file.schemas.js';
 import { r, type RouteDef } from './route-def.js';
+
+/** A file quarantined (or being quarantined or restored) on one device, from its latest quarantine. */
+export const DeviceQuarantinedFile = Type.Object({
+  sha256: Type.String(),
+  path: Type.Union([Type.String(), Type.Null()], { description: 'Where it was, as the quarantine named it' }),
+  state: Enum(FILE_QUARANTINE_STATES),
+  actionId: Type.String({ description: 'The quarantine action' }),
+  restoreActionId: Type.Union([Type.String(), Type.Null()]),
+  at: DateTime,
+});
+export type DeviceQuarantinedFile = Static<typeof DeviceQuarantinedFile>;
 
 /**
  * Files: what Quell knows of a file, quarantine everywhere, collect and download (issue 4).
@@ -62,6 +74,20 @@ export const FILE_ROUTES = {
     body: FileRestoreInput,
     response: FileRestoreResult,
     status: 201,
+  }),
+  listDeviceQuarantine: r({
+    method: 'GET',
+    url: '/api/devices/:id/quarantined-files',
+    summary:
+      'Files quarantined on one device (id or hostname), with their state: quarantining, quarantined, restoring; restored ones with all=true',
+    tag: 'files',
+    auth: 'files:read',
+    params: IdParams,
+    query: Type.Object(
+      { all: Type.Optional(Type.Boolean({ description: 'Also restored and never-quarantined ones' })) },
+      { additionalProperties: false },
+    ),
+    response: Type.Object({ items: Type.Array(DeviceQuarantinedFile) }),
   }),
   collectFile: r({
     method: 'POST',

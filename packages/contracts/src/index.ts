@@ -159,7 +159,7 @@ export {
   TaxiiFeedPatch,
   TaxiiPullResult,
 } from './indicator.schemas.js';
-export { FILE_ROUTES } from './file.routes.js';
+export { FILE_ROUTES, DeviceQuarantinedFile } from './file.routes.js';
 export { ANALYSIS_ROUTES } from './analysis.routes.js';
 // deep analyses (issue 4)
 export {

@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
 import type { FILE_ROUTES } from '@quell/contracts';
 import type { Services } from '../services/services.js';
+import { deviceQuarantine } from './device-quarantine.query.js';
 import { who, type Handlers } from './handler-types.js';
 
 /** Handlers of the file routes (thin: one service call each). */
@@ -10,6 +11,9 @@ export function fileHandlers(s: Services): Pick<Handlers, keyof typeof FILE_ROUT
     getFile: (c) => s.files.get(who(c).principal, c.params.id),
     quarantineFile: (c) => s.files.quarantine(who(c).principal, c.params.id, c.body),
     restoreFile: async (c) => ({ actions: await s.files.restore(who(c).principal, c.params.id, c.body) }),
+    listDeviceQuarantine: async (c) => ({
+      items: await deviceQuarantine(s, who(c).principal, c.params.id, c.query.all ?? false),
+    }),
     collectFile: (c) => s.files.collect(who(c).principal, c.params.id, c.body),
     downloadFile: async (c) => {
       // Checked and audited before the first byte, so a refusal is still a JSON error answer.
