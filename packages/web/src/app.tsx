@@ -16,6 +16,8 @@ import { IndicatorsPage } from './pages/indicators-page';
 import { AnalysesPage } from './pages/analyses-page';
 import { AnalysisPage } from './pages/analysis-page';
 import { UsersPage } from './pages/users-page';
+import { EnrollmentTokensPage } from './pages/enrollment-tokens-page';
+import { YaraRulesPage } from './pages/yara-rules-page';
 import { SettingsPage } from './pages/settings-page';
 import { NotFoundPage } from './pages/not-found-page';
 
@@ -44,6 +46,8 @@ export function App() {
           <Route path="indicators" element={<IndicatorsPage />} />
           <Route path="analyses" element={<AnalysesPage />} />
           <Route path="analyses/:id" element={<AnalysisPage />} />
+          <Route path="enrollment-tokens" element={<EnrollmentTokensPage />} />
+          <Route path="yara-rules" element={<YaraRulesPage />} />
           <Route path="users" element={<UsersPage />} />
           <Route path="settings" element={<SettingsPage />} />
           <Route path="*" element={<NotFoundPage />} />

@@ -1,12 +1,13 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import {
   UNFINISHED_ANALYSIS_STATUSES,
+  type Analysis,
   type AnalysisListQuery,
   type AnalysisResubmit,
   type AnalysisSubmit,
 } from '@quell/contracts';
 import { actionKeys } from './actions';
-import { call } from './client';
+import { ApiError, call, getCsrfToken } from './client';
 import { LIVE_MS } from './devices';
 
 export const analysisKeys = {
@@ -66,6 +67,50 @@ export function useSubmitAnalysis() {
   return useMutation({
     meta: { quiet: true },
     mutationFn: (body: AnalysisSubmit) => call('submitAnalysis', { body }),
+    onSuccess,
+  });
+}
+
+/** The server's upload limit (deep-analysis.md); checked here too so a large file is refused at once. */
+export const MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Uploads a file as the raw body of `POST /api/analyses/upload` (the typed client sends JSON only)
+ * and detonates it. The session cookie and CSRF token authorise it like any other write.
+ */
+async function uploadSample(file: File, comment?: string): Promise<Analysis> {
+  const query = new URLSearchParams({ name: file.name, ...(comment && { comment }) });
+  const csrf = getCsrfToken();
+  const res = await fetch(`/api/analyses/upload?${query.toString()}`, {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: {
+      'content-type': 'application/octet-stream',
+      accept: 'application/json',
+      ...(csrf && { 'x-csrf-token': csrf }),
+    },
+    body: file,
+  });
+  const body = (await res.json().catch(() => ({}))) as Partial<{
+    code: string;
+    message: string;
+    details: Record<string, unknown>;
+  }>;
+  if (!res.ok)
+    throw new ApiError(
+      res.status,
+      body.code ?? `HTTP_${res.status}`,
+      body.message ?? res.statusText,
+      body.details,
+    );
+  return body as Analysis;
+}
+
+export function useUploadAnalysis() {
+  const onSuccess = useRefresh();
+  return useMutation({
+    meta: { quiet: true },
+    mutationFn: ({ file, comment }: { file: File; comment?: string }) => uploadSample(file, comment),
     onSuccess,
   });
 }

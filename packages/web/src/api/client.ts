@@ -9,6 +9,11 @@ export function setCsrfToken(token: string | null): void {
   csrfToken = token;
 }
 
+/** For the few requests the typed client cannot make (raw uploads). */
+export function getCsrfToken(): string | null {
+  return csrfToken;
+}
+
 type UnauthorizedListener = () => void;
 let onUnauthorized: UnauthorizedListener = () => undefined;
 /** Called on any 401, so the session provider can send the user to /login. */

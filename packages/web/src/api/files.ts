@@ -16,6 +16,7 @@ export const fileKeys = {
   all: ['files'] as const,
   list: (q: FileListQuery) => ['files', 'list', q] as const,
   one: (id: string) => ['files', 'one', id] as const,
+  onDevice: (device: string) => ['files', 'device', device] as const,
 };
 
 // As in client.ts: the raw call's per-operation input type is too deep to check here.
@@ -44,6 +45,27 @@ export function useFile(id: string) {
         (d?.actions ?? []).some((a) => !isTerminal(a.status));
       return moving ? LIVE_MS : IDLE_MS;
     },
+  });
+}
+
+/** Files in one device's quarantine vault; followed closely while one is being quarantined or restored. */
+export function useDeviceQuarantine(device: string) {
+  return useQuery({
+    queryKey: fileKeys.onDevice(device),
+    queryFn: () => call('listDeviceQuarantine', { params: { id: device }, query: {} }),
+    refetchInterval: (query) =>
+      (query.state.data?.items ?? []).some((f) => MOVING.has(f.state)) ? LIVE_MS : IDLE_MS,
+  });
+}
+
+/** Restores one file on one device (undoes its quarantine there). */
+export function useRestoreOnDevice() {
+  const onSuccess = useRefresh();
+  return useMutation({
+    meta: { quiet: true },
+    mutationFn: ({ sha256, device }: { sha256: string; device: string }) =>
+      call('restoreFile', { params: { id: sha256 }, body: { devices: [device] } }),
+    onSuccess,
   });
 }
 

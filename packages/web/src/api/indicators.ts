@@ -4,7 +4,9 @@ import type {
   IndicatorExportQuery,
   IndicatorImport,
   IndicatorListQuery,
+  IndicatorPatch,
   OperationId,
+  TaxiiFeedInput,
 } from '@quell/contracts';
 import { actionKeys } from './actions';
 import { call, client } from './client';
@@ -12,6 +14,7 @@ import { call, client } from './client';
 export const indicatorKeys = {
   all: ['indicators'] as const,
   list: (q: IndicatorListQuery) => ['indicators', 'list', q] as const,
+  feeds: ['indicators', 'feeds'] as const,
 };
 
 // As in client.ts: the raw call's per-operation input type is too deep to check here.
@@ -49,6 +52,56 @@ export function useRemoveIndicator() {
     meta: { quiet: true },
     mutationFn: (id: string) => call('deleteIndicator', { params: { id }, query: {} }),
     onSuccess,
+  });
+}
+
+/** Changes an indicator in place (audited); its type, value and scope stay. */
+export function usePatchIndicator() {
+  const onSuccess = useRefresh();
+  return useMutation({
+    meta: { quiet: true },
+    mutationFn: ({ id, patch }: { id: string; patch: IndicatorPatch }) =>
+      call('patchIndicator', { params: { id }, body: patch }),
+    onSuccess,
+  });
+}
+
+/** TAXII 2.1 feeds with the outcome of their last pull. */
+export function useTaxiiFeeds() {
+  return useQuery({
+    queryKey: indicatorKeys.feeds,
+    queryFn: () => call('listTaxiiFeeds'),
+    refetchInterval: 30_000,
+  });
+}
+
+export function useCreateTaxiiFeed() {
+  const onSuccess = useRefresh();
+  return useMutation({
+    meta: { quiet: true },
+    mutationFn: (body: TaxiiFeedInput) => call('createTaxiiFeed', { body }),
+    onSuccess,
+  });
+}
+
+export function useDeleteTaxiiFeed() {
+  const onSuccess = useRefresh();
+  return useMutation({
+    meta: { quiet: true },
+    mutationFn: (id: string) => call('deleteTaxiiFeed', { params: { id } }),
+    onSuccess,
+  });
+}
+
+/** Pulls a feed now; the indicators it brought land in the list. */
+export function usePullTaxiiFeed() {
+  const onSuccess = useRefresh();
+  return useMutation({
+    meta: { quiet: true },
+    mutationFn: (id: string) => call('pullTaxiiFeed', { params: { id } }),
+    onSuccess,
+    // A failed pull is recorded on the feed (lastError): show it too.
+    onError: onSuccess,
   });
 }
 

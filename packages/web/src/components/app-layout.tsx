@@ -12,6 +12,8 @@ const NAV = [
   { to: '/files', label: 'Files' },
   { to: '/indicators', label: 'Indicators' },
   { to: '/analyses', label: 'Deep analyses' },
+  { to: '/enrollment-tokens', label: 'Enrollment tokens' },
+  { to: '/yara-rules', label: 'YARA rules' },
   { to: '/users', label: 'Users & tokens' },
   { to: '/settings', label: 'Settings' },
 ] as const;

@@ -1,7 +1,13 @@
-import { Anchor, Badge, Group, Select, Stack, Table, Text, Title } from '@mantine/core';
-import { Link } from 'react-router';
-import { ANALYSIS_STATUSES } from '@quell/contracts';
-import { useAnalysisList } from '../api/analyses';
+import { useState } from 'react';
+import { Anchor, Badge, Button, Group, Paper, Select, Stack, Table, Text, Title } from '@mantine/core';
+import { Link, useNavigate } from 'react-router';
+import { ANALYSIS_STATUSES, UNFINISHED_ANALYSIS_STATUSES, type Analysis } from '@quell/contracts';
+import { useAnalysisList, useResubmitAnalysis } from '../api/analyses';
+import { catalogById, useCatalog } from '../api/actions';
+import { useMe } from '../api/session';
+import { AnalysisSubmitModal } from '../components/analyses/analysis-submit-modal';
+import { notify } from '../lib/notify';
+import { roleIn } from '../lib/roles';
 import { QueryState } from '../components/query-state';
 import { STATUS_COLOR, VERDICT_COLOR } from '../components/analyses/analysis-colors';
 import { fmtTime, humanize, relTime } from '../lib/format';
@@ -13,23 +19,33 @@ const KEYS = ['status'] as const;
 export function AnalysesPage() {
   const [f, setF] = useSearchState(KEYS);
   const list = useAnalysisList({ status: oneOf(ANALYSIS_STATUSES, f.status), limit: 100 });
+  const me = useMe();
+  const byId = catalogById(useCatalog().data?.items);
+  const mayRequest = roleIn(me.role, byId.get('deep_analysis')?.requestRoles ?? []);
+  const [submitting, setSubmitting] = useState(false);
   return (
     <Stack>
       <Group justify="space-between" align="flex-end">
         <Title order={2}>Deep analyses</Title>
-        <Select
-          label="Status"
-          placeholder="Any"
-          clearable
-          data={ANALYSIS_STATUSES.map((s) => ({ value: s, label: humanize(s) }))}
-          value={f.status || null}
-          onChange={(status) => setF({ status })}
-          data-testid="analyses-status"
-        />
+        <Group align="flex-end">
+          {mayRequest && (
+            <Button onClick={() => setSubmitting(true)} data-testid="analysis-submit">
+              Submit a file…
+            </Button>
+          )}
+          <Select
+            label="Status"
+            placeholder="Any"
+            clearable
+            data={ANALYSIS_STATUSES.map((s) => ({ value: s, label: humanize(s) }))}
+            value={f.status || null}
+            onChange={(status) => setF({ status })}
+            data-testid="analyses-status"
+          />
+        </Group>
       </Group>
-      <Text size="sm" c="dimmed">
-        Submit a stored copy from its file page (Deep analysis), or with `quell analysis`.
-      </Text>
+      <QueueSummary />
+      {submitting && <AnalysisSubmitModal onClose={() => setSubmitting(false)} />}
       <QueryState query={list} title="Could not load analyses">
         {(page) =>
           page.items.length === 0 ? (
@@ -44,6 +60,7 @@ export function AnalysesPage() {
                     <Table.Th>Status</Table.Th>
                     <Table.Th>Verdict</Table.Th>
                     <Table.Th>By</Table.Th>
+                    <Table.Th />
                   </Table.Tr>
                 </Table.Thead>
                 <Table.Tbody>
@@ -68,7 +85,11 @@ export function AnalysesPage() {
                         </Text>
                       </Table.Td>
                       <Table.Td>
-                        <Badge color={STATUS_COLOR[a.status]} variant="light">
+                        <Badge
+                          color={STATUS_COLOR[a.status]}
+                          variant="light"
+                          data-testid="analysis-row-status"
+                        >
                           {humanize(a.status)}
                         </Badge>
                       </Table.Td>
@@ -84,6 +105,9 @@ export function AnalysesPage() {
                       <Table.Td>
                         <Text size="sm">{a.requestedBy}</Text>
                       </Table.Td>
+                      <Table.Td>
+                        {mayRequest && !UNFINISHED.has(a.status) && <ResubmitButton a={a} />}
+                      </Table.Td>
                     </Table.Tr>
                   ))}
                 </Table.Tbody>
@@ -93,5 +117,57 @@ export function AnalysesPage() {
         }
       </QueryState>
     </Stack>
+  );
+}
+
+const UNFINISHED = new Set<string>(UNFINISHED_ANALYSIS_STATUSES);
+
+/** How many runs wait and how many detonate now, whatever the list's filter. */
+function QueueSummary() {
+  const queued = useAnalysisList({ status: 'queued', limit: 100 });
+  const running = useAnalysisList({ status: 'running', limit: 100 });
+  const count = (q: typeof queued) =>
+    q.data ? `${q.data.items.length}${q.data.nextCursor ? '+' : ''}` : '…';
+  return (
+    <Paper withBorder p="sm" data-testid="analyses-queue">
+      <Group gap="lg">
+        <Text size="sm">
+          Queued: <b data-testid="analyses-queued">{count(queued)}</b>
+        </Text>
+        <Text size="sm">
+          Running: <b data-testid="analyses-running">{count(running)}</b>
+        </Text>
+        <Text size="xs" c="dimmed">
+          Also from a file page (Deep analysis) and with `quell analysis submit`.
+        </Text>
+      </Group>
+    </Paper>
+  );
+}
+
+function ResubmitButton({ a }: { a: Analysis }) {
+  const resubmit = useResubmitAnalysis(a.id);
+  const navigate = useNavigate();
+  return (
+    <Button
+      size="compact-xs"
+      variant="light"
+      loading={resubmit.isPending}
+      aria-label={`Resubmit ${a.fileName}`}
+      onClick={() =>
+        resubmit.mutate(
+          {},
+          {
+            onSuccess: (n) => {
+              notify.success(`${a.fileName} submitted again.`);
+              void navigate(`/analyses/${encodeURIComponent(n.id)}`);
+            },
+          },
+        )
+      }
+      data-testid="analysis-resubmit-row"
+    >
+      Resubmit
+    </Button>
   );
 }

@@ -12,6 +12,11 @@ import { DeviceActionsList } from '../components/devices/device-actions-list';
 import { HealthBadge } from '../components/devices/device-badges';
 import { DeviceInventory } from '../components/devices/device-inventory';
 import { EnforcementCard } from '../components/devices/enforcement-card';
+import { DeviceQuarantineCard } from '../components/devices/device-quarantine-card';
+import { RevokeDeviceButton } from '../components/devices/revoke-device';
+import { catalogById, useCatalog } from '../api/actions';
+import { useMe } from '../api/session';
+import { roleIn } from '../lib/roles';
 
 /** One device: inventory, verified isolation and restriction, its actions, and the action menu. */
 export function DevicePage() {
@@ -37,6 +42,9 @@ export function DevicePage() {
 function DeviceView({ d, onLive }: { d: DeviceDetail; onLive: (live: boolean) => void }) {
   const actions = useDeviceActions([d.id, d.hostname]);
   const mayRequest = useMayRequest();
+  const me = useMe();
+  const byId = catalogById(useCatalog().data?.items);
+  const mayRestore = roleIn(me.role, byId.get('restore_quarantined_file')?.requestRoles ?? []);
   const [chosen, setChosen] = useState<DeviceActionType | null>(null);
   const items = actions.data ?? [];
   const running = items.some((a) => !isTerminal(a.status));
@@ -61,8 +69,17 @@ function DeviceView({ d, onLive }: { d: DeviceDetail; onLive: (live: boolean) =>
             {[d.os, d.osVersion].filter(Boolean).join(' ') || 'OS not reported'} · {d.deviceGroupName}
           </Text>
         </div>
-        <DeviceActionMenu onChoose={setChosen} />
+        <Group gap="xs">
+          <RevokeDeviceButton d={d} />
+          <DeviceActionMenu onChoose={setChosen} />
+        </Group>
       </Group>
+      {d.revokedAt && (
+        <Alert color="red" title="Agent revoked" data-testid="device-revoked">
+          Revoked {new Date(d.revokedAt).toLocaleString()}: the agent is refused and receives no action.
+          Enroll it again with a new token to bring it back.
+        </Alert>
+      )}
       {d.issues.length > 0 && (
         <Alert color="orange" title="Degraded" data-testid="device-issues">
           <List size="sm">
@@ -100,6 +117,7 @@ function DeviceView({ d, onLive }: { d: DeviceDetail; onLive: (live: boolean) =>
           />
         </Grid.Col>
       </Grid>
+      <DeviceQuarantineCard deviceId={d.id} hostname={d.hostname} mayRestore={mayRestore} />
       <DeviceInventory d={d} />
       <DeviceActionsList actions={items} />
       {chosen && <DeviceActionModal devices={[d]} type={chosen} onClose={() => setChosen(null)} />}

@@ -22,6 +22,9 @@ import { DebouncedInput } from '../components/debounced-input';
 import { QueryState } from '../components/query-state';
 import { IndicatorCreateModal, TYPE_LABEL } from '../components/indicators/indicator-create-modal';
 import { IndicatorImportModal } from '../components/indicators/indicator-import-modal';
+import { IndicatorEditModal } from '../components/indicators/indicator-edit-modal';
+import { TaxiiFeedsCard } from '../components/indicators/taxii-feeds-card';
+import { useDeviceGroups } from '../api/admin';
 import { fmtTime, humanize, relTime } from '../lib/format';
 import { notify } from '../lib/notify';
 import { oneOf, useSearchState } from '../lib/use-search-state';
@@ -51,6 +54,9 @@ export function IndicatorsPage() {
   const remove = useRemoveIndicator();
   const [dialog, setDialog] = useState<'create' | 'import' | null>(null);
   const [removing, setRemoving] = useState<Indicator | null>(null);
+  const [editing, setEditing] = useState<Indicator | null>(null);
+  const groups = useDeviceGroups();
+  const groupName = (id: string) => groups.data?.items.find((g) => g.id === id)?.name ?? id;
 
   const exportAs = (format: 'csv' | 'stix') =>
     downloadIndicators(format, filters).catch((e: unknown) => notify.error(e, 'Export failed'));
@@ -163,16 +169,18 @@ export function IndicatorsPage() {
                         </Badge>
                       </Table.Td>
                       <Table.Td>
-                        <Text size="sm" title={i.description ?? undefined}>
+                        <Text size="sm" title={i.description ?? undefined} data-testid="indicator-title-cell">
                           {i.title}
                         </Text>
                       </Table.Td>
-                      <Table.Td>
+                      <Table.Td data-testid="indicator-severity" data-severity={i.severity}>
                         <SeverityBadge severity={i.severity} />
                       </Table.Td>
                       <Table.Td>
-                        <Text size="sm">
-                          {i.deviceGroupIds.length ? `${i.deviceGroupIds.length} group(s)` : 'All devices'}
+                        <Text size="sm" data-testid="indicator-scope">
+                          {i.deviceGroupIds.length
+                            ? i.deviceGroupIds.map(groupName).join(', ')
+                            : 'All devices'}
                         </Text>
                       </Table.Td>
                       <Table.Td>
@@ -185,15 +193,27 @@ export function IndicatorsPage() {
                       </Table.Td>
                       <Table.Td>
                         {mayManage && (
-                          <Button
-                            size="compact-xs"
-                            variant="subtle"
-                            color="red"
-                            onClick={() => setRemoving(i)}
-                            data-testid="indicator-remove"
-                          >
-                            Remove
-                          </Button>
+                          <Group gap={4} wrap="nowrap" justify="flex-end">
+                            <Button
+                              size="compact-xs"
+                              variant="subtle"
+                              onClick={() => setEditing(i)}
+                              aria-label={`Edit ${i.value}`}
+                              data-testid="indicator-edit"
+                            >
+                              Edit
+                            </Button>
+                            <Button
+                              size="compact-xs"
+                              variant="subtle"
+                              color="red"
+                              onClick={() => setRemoving(i)}
+                              aria-label={`Remove ${i.value}`}
+                              data-testid="indicator-remove"
+                            >
+                              Remove
+                            </Button>
+                          </Group>
                         )}
                       </Table.Td>
                     </Table.Tr>
@@ -231,6 +251,8 @@ export function IndicatorsPage() {
           </Group>
         </Stack>
       </Modal>
+      <TaxiiFeedsCard />
+      {editing && <IndicatorEditModal indicator={editing} onClose={() => setEditing(null)} />}
       {dialog === 'create' && <IndicatorCreateModal onClose={() => setDialog(null)} />}
       {dialog === 'import' && <IndicatorImportModal onClose={() => setDialog(null)} />}
     </Stack>

@@ -121,6 +121,7 @@ export function EnrollDeviceModal({ onClose }: { onClose: () => void }) {
               max={720}
               value={hours}
               onChange={(v) => setHours(typeof v === 'number' ? v : '')}
+              data-testid="enroll-hours"
             />
             <Select
               label="Device group"
@@ -129,9 +130,20 @@ export function EnrollDeviceModal({ onClose }: { onClose: () => void }) {
               data={groupOptions}
               value={group}
               onChange={setGroup}
+              data-testid="enroll-group"
             />
-            <TagsInput label="Tags" description="Given to the device" value={tags} onChange={setTags} />
-            {error && <Alert color="red">{error}</Alert>}
+            <TagsInput
+              label="Tags"
+              description="Given to the device; press Enter after each"
+              value={tags}
+              onChange={setTags}
+              data-testid="enroll-tags"
+            />
+            {error && (
+              <Alert color="red" title="No token created" data-testid="enroll-error">
+                {error}
+              </Alert>
+            )}
             <Group justify="flex-end">
               <Button variant="default" onClick={onClose}>
                 Cancel

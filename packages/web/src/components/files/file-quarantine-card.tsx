@@ -4,9 +4,12 @@ import {
   Anchor,
   Badge,
   Button,
+  Checkbox,
   Group,
   Modal,
+  NumberInput,
   Paper,
+  SegmentedControl,
   Stack,
   Table,
   Text,
@@ -14,7 +17,7 @@ import {
   Title,
 } from '@mantine/core';
 import { Link } from 'react-router';
-import type { FilePage, FileQuarantineState } from '@quell/contracts';
+import type { FilePage, FileQuarantineInput, FileQuarantineState } from '@quell/contracts';
 import { errorMessage } from '../../api/client';
 import { useQuarantineFile, useRestoreFile } from '../../api/files';
 import { fmtTime, humanize, relTime } from '../../lib/format';
@@ -40,6 +43,10 @@ export function FileQuarantineCard({ page, mayRequest }: { page: FilePage; mayRe
   const [confirming, setConfirming] = useState(false);
   const [comment, setComment] = useState('');
   const [error, setError] = useState<string | null>(null);
+  // Which devices: every one that saw it within `days`, or the ones picked in the list.
+  const [scope, setScope] = useState<'recent' | 'pick'>('recent');
+  const [days, setDays] = useState<number | ''>(30);
+  const [picked, setPicked] = useState<string[]>([]);
   // The batch just requested; after a reload the latest quarantine batch on the file stands in.
   const [batchId, setBatchId] = useState<string | null>(null);
   const [hidden, setHidden] = useState(false);
@@ -50,7 +57,14 @@ export function FileQuarantineCard({ page, mayRequest }: { page: FilePage; mayRe
 
   const submit = () => {
     setError(null);
-    quarantine.mutate(comment.trim() ? { comment: comment.trim() } : {}, {
+    if (scope === 'pick' && picked.length === 0) return setError('Pick at least one device.');
+    if (scope === 'recent' && (typeof days !== 'number' || days < 1 || days > 365))
+      return setError('Give a number of days from 1 to 365.');
+    const body: FileQuarantineInput = {
+      ...(scope === 'pick' ? { devices: picked } : { seenWithinDays: days as number }),
+      ...(comment.trim() && { comment: comment.trim() }),
+    };
+    quarantine.mutate(body, {
       onSuccess: (b) => {
         notify.success(
           `${b.title} requested on ${b.total} devices${b.skipped.length ? `; ${b.skipped.length} skipped` : ''}.`,
@@ -59,6 +73,7 @@ export function FileQuarantineCard({ page, mayRequest }: { page: FilePage; mayRe
         setHidden(false);
         setConfirming(false);
         setComment('');
+        setPicked([]);
       },
       onError: (e) => setError(errorMessage(e)),
     });
@@ -86,7 +101,7 @@ export function FileQuarantineCard({ page, mayRequest }: { page: FilePage; mayRe
               Restore everywhere
             </Button>
             <Button size="xs" color="red" onClick={() => setConfirming(true)} data-testid="file-quarantine">
-              Stop and quarantine everywhere…
+              Stop and quarantine…
             </Button>
           </Group>
         )}
@@ -172,12 +187,54 @@ export function FileQuarantineCard({ page, mayRequest }: { page: FilePage; mayRe
           </Table>
         </Table.ScrollContainer>
       </Stack>
-      <Modal opened={confirming} onClose={() => setConfirming(false)} title="Stop and quarantine everywhere">
+      <Modal opened={confirming} onClose={() => setConfirming(false)} title="Stop and quarantine" size="lg">
         <Stack>
           <Text size="sm">
-            Every device that saw this file in the last 30 days stops its processes, moves it into the
-            quarantine vault and removes the persistence that refers to it. Restore undoes all of it.
+            Each chosen device stops the processes running this file, moves it into the quarantine vault and
+            removes the persistence that refers to it. Restore undoes all of it.
           </Text>
+          <SegmentedControl
+            value={scope}
+            onChange={(v) => {
+              setScope(v as 'recent' | 'pick');
+              setError(null);
+            }}
+            data={[
+              { value: 'recent', label: 'Every device that saw it recently' },
+              { value: 'pick', label: 'Pick devices' },
+            ]}
+            data-testid="file-quarantine-scope"
+          />
+          {scope === 'recent' ? (
+            <NumberInput
+              label="Seen within the last (days)"
+              description="The server refuses, and requests nothing, when more devices than its cap would be hit"
+              min={1}
+              max={365}
+              value={days}
+              onChange={(v) => setDays(typeof v === 'number' ? v : '')}
+              data-testid="file-quarantine-days"
+            />
+          ) : (
+            <Checkbox.Group
+              label="Devices"
+              description={`${picked.length} of ${page.devices.length} picked`}
+              value={picked}
+              onChange={setPicked}
+            >
+              <Stack gap={4} mt={4}>
+                {page.devices.map((d) => (
+                  <Checkbox
+                    key={d.deviceId}
+                    value={d.hostname}
+                    label={`${d.hostname} · last seen ${relTime(d.lastSeenAt)}`}
+                    data-testid="file-quarantine-device"
+                    data-hostname={d.hostname}
+                  />
+                ))}
+              </Stack>
+            </Checkbox.Group>
+          )}
           <Textarea
             label="Comment"
             value={comment}
