@@ -1,20 +1,12 @@
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, startServer, type RunningServer } from '@quell/server';
+import type { Indicator, TaxiiFeed } from '@quell/contracts';
+import { startTaxiiServer, type TaxiiTestServer } from '../../server/test/support/taxii-server.js';
+import { ConsoleHarness, HAVE_CHROMIUM } from './support/console-harness.js';
 
 // The indicators page end to end: create one, import a CSV with a bad row (the good rows land and
-// the bad one is reported with its line), filter, and remove.
+// the bad one is reported with its line), filter, remove; edit one in place and change its scope;
+// TAXII feeds against a real TAXII 2.1 server: add, pull now (and a failing pull), remove.
 
-const CHROMIUM = '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-const WEB_INDEX = fileURLToPath(new URL('../dist/index.html', import.meta.url));
-const SHOTS = join(tmpdir(), 'quell-e2e');
-const ADMIN = { email: 'admin@quell.test', password: 'e2e-correct-horse-battery' };
 const SHA = 'ab'.repeat(32);
 const CSV = [
   'type,value,action,title,severity',
@@ -22,61 +14,68 @@ const CSV = [
   'ipv4,203.0.113.0/24,audit,Scanner range,low',
   'ipv4,not-an-address,block,Broken,medium',
 ].join('\n');
+const TAXII_USER = 'e2e-reader';
+const TAXII_PASSWORD = 'e2e-taxii-password';
+const SECRET_ENV = 'QUELL_E2E_TAXII_PASSWORD';
+const FEED_DOMAIN = 'taxii-c2.e2e.example';
 
 describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('indicators in the console', () => {
-  let dataDir: string;
-  let server: RunningServer;
-  let browser: Browser;
-  let context: BrowserContext | undefined;
-  let page: Page | undefined;
+  const h = new ConsoleHarness('indicators');
+  let taxii: TaxiiTestServer;
+  let financeId: string;
 
-  async function loggedIn(): Promise<Page> {
-    context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-    const p = await context.newPage();
-    p.setDefaultTimeout(20_000);
-    page = p;
-    await p.goto(server.url);
-    await p.getByTestId('login-email').fill(ADMIN.email);
-    await p.getByTestId('login-password').fill(ADMIN.password);
-    await p.getByTestId('login-submit').click();
-    await p.getByTestId('me-name').waitFor();
-    return p;
-  }
-
-  const row = (p: Page, value: string) => p.locator(`[data-testid="indicator-row"][data-value="${value}"]`);
+  const row = (p: import('playwright-core').Page, value: string) =>
+    p.locator(`[data-testid="indicator-row"][data-value="${value}"]`);
 
   beforeAll(async () => {
-    if (!HAVE_CHROMIUM)
-      throw new Error(`${CHROMIUM} is missing: run scripts/install-test-deps.sh to install Chromium.`);
-    if (!existsSync(WEB_INDEX))
-      throw new Error(`The console is not built (${WEB_INDEX} is missing): run \`npm run build\` first.`);
-    process.env.QUELL_ADMIN_EMAIL = ADMIN.email;
-    process.env.QUELL_ADMIN_PASSWORD = ADMIN.password;
-    dataDir = await mkdtemp(join(tmpdir(), 'quell-e2e-indicators-'));
-    server = await startServer(loadConfig(process.env, { dataDir, port: 0, agentPort: 0, logLevel: 'warn' }));
-    await mkdir(SHOTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    // The feed names this variable; the server reads the password from its environment.
+    process.env[SECRET_ENV] = TAXII_PASSWORD;
+    await h.start();
+    financeId = (
+      await h.api('POST', '/api/device-groups', {
+        name: 'Finance',
+        rank: 10,
+        rule: { namePattern: 'fin-*' },
+        automationLevel: 'semi_all_folders',
+      })
+    ).id;
+    taxii = await startTaxiiServer({
+      username: TAXII_USER,
+      password: TAXII_PASSWORD,
+      pageSize: 50,
+      collections: [
+        {
+          id: 'e2e-collection',
+          title: 'e2e',
+          paging: 'next',
+          objects: [
+            {
+              dateAdded: '2030-05-01T00:00:00.000Z',
+              object: {
+                type: 'indicator',
+                spec_version: '2.1',
+                id: 'indicator--00000000-0000-4000-8000-0000000000e2',
+                created: '2030-01-01T00:00:00.000Z',
+                modified: '2030-01-01T00:00:00.000Z',
+                name: 'Feed C2',
+                pattern: `[domain-name:value = '${FEED_DOMAIN}']`,
+                pattern_type: 'stix',
+                valid_from: '2030-01-01T00:00:00.000Z',
+              },
+            },
+          ],
+        },
+      ],
     });
   });
-
-  afterEach(async (ctx) => {
-    const name = ctx.task.name.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
-    await page?.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true }).catch(() => undefined);
-    await context?.close();
-    context = undefined;
-    page = undefined;
-  });
-
+  afterEach(async (ctx) => h.endTest(ctx.task.name));
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await taxii?.close();
+    await h.stop();
   });
 
   it('creates an indicator, imports a CSV reporting its bad row, filters and removes', async () => {
-    const p = await loggedIn();
+    const p = await h.loggedIn();
     await p.getByTestId('nav-indicators').click();
     await p.getByTestId('indicators-empty').waitFor();
 
@@ -114,5 +113,117 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('indicators in the console', 
     await row(p, 'evil.e2e.example').getByTestId('indicator-remove').click();
     await p.getByTestId('indicator-remove-confirm').click();
     await p.getByTestId('indicators-empty').waitFor();
+  });
+
+  it('edits an indicator in place, then changes its scope to a device group', async () => {
+    const value = 'edit-me.e2e.example';
+    await h.api('POST', '/api/indicators', { type: 'domain', value, action: 'block', title: 'To edit' });
+    const p = await h.loggedIn();
+    await p.goto(`${h.server.url}/indicators?q=edit-me`);
+    const r = row(p, value);
+    await r.and(p.locator('[data-action="block"]')).waitFor();
+
+    await r.getByTestId('indicator-edit').click();
+    await p.getByTestId('indicator-edit-action').click();
+    await p.getByRole('option', { name: 'Audit' }).click();
+    await p.getByTestId('indicator-edit-severity').click();
+    await p.getByRole('option', { name: 'High' }).click();
+    await p.getByTestId('indicator-edit-title').fill('');
+    await p.getByTestId('indicator-edit-confirm').click();
+    // A blank title is refused before anything is sent, saying what to do.
+    expect(await p.getByTestId('indicator-edit-error').innerText()).toMatch(/title is needed/);
+    await p.getByTestId('indicator-edit-title').fill('Watched C2');
+    await p.getByTestId('indicator-edit-description').fill('e2e: downgraded to audit while we look');
+    await p.getByTestId('indicator-edit-expires').fill('2031-06-01T12:00');
+    await p.getByTestId('indicator-edit-alert').click();
+    await p.getByTestId('indicator-edit-confirm').click();
+    await p.getByTestId('indicator-edit-confirm').waitFor({ state: 'hidden' });
+
+    await r.and(p.locator('[data-action="audit"]')).waitFor();
+    await r.locator('[data-testid="indicator-severity"][data-severity="high"]').waitFor();
+    expect(await r.getByTestId('indicator-title-cell').innerText()).toBe('Watched C2');
+    const [edited] = (await h.api('GET', `/api/indicators?q=edit-me`)).items as Indicator[];
+    expect(edited).toMatchObject({
+      action: 'audit',
+      severity: 'high',
+      title: 'Watched C2',
+      description: 'e2e: downgraded to audit while we look',
+      generateAlert: false,
+      deviceGroupIds: [],
+    });
+    expect(new Date(edited!.expiresAt!).getFullYear()).toBe(2031);
+
+    await r.getByTestId('indicator-edit').click();
+    await p.getByTestId('indicator-edit-scope').click();
+    await p.getByRole('option', { name: 'Finance' }).click();
+    await p.getByTestId('indicator-edit-confirm').click();
+    await p.getByTestId('indicator-edit-confirm').waitFor({ state: 'hidden' });
+    await r.getByTestId('indicator-scope').filter({ hasText: 'Finance' }).waitFor();
+    // Replaced: one indicator, with the new scope and the edited fields kept.
+    const after = (await h.api('GET', `/api/indicators?q=edit-me`)).items as Indicator[];
+    expect(after).toHaveLength(1);
+    expect(after[0]).toMatchObject({
+      action: 'audit',
+      title: 'Watched C2',
+      deviceGroupIds: [financeId],
+    });
+    expect(after[0]!.id).not.toBe(edited!.id);
+    expect(await p.getByTestId('indicator-row').count()).toBe(1);
+  });
+
+  it('adds a TAXII feed, pulls it now, shows a failing pull, and removes a feed', async () => {
+    const p = await h.loggedIn();
+    await p.getByTestId('nav-indicators').click();
+    await p.getByTestId('taxii-feeds-empty').waitFor();
+
+    await p.getByTestId('taxii-feed-add').click();
+    await p.getByTestId('taxii-feed-name').fill('e2e feed');
+    await p.getByTestId('taxii-feed-url').fill(taxii.apiRootUrl);
+    await p.getByTestId('taxii-feed-collection').fill('e2e-collection');
+    await p.getByTestId('taxii-feed-auth').click();
+    await p.getByRole('option', { name: /^Basic/ }).click();
+    await p.getByTestId('taxii-feed-username').fill(TAXII_USER);
+    await p.getByTestId('taxii-feed-secret-env').fill('not a name');
+    await p.getByTestId('taxii-feed-create').click();
+    // The server validates the settings and the console shows why it refused.
+    await p.getByTestId('taxii-feed-error').waitFor();
+    await p.getByTestId('taxii-feed-secret-env').fill(SECRET_ENV);
+    await p.getByTestId('taxii-feed-create').click();
+    await p.getByTestId('taxii-feed-create').waitFor({ state: 'hidden' });
+
+    const feed = p.locator('[data-testid="taxii-feed-row"][data-name="e2e feed"]');
+    await feed.locator('[data-testid="taxii-feed-status"][data-state="never"]').waitFor();
+    await feed.getByTestId('taxii-feed-pull').click();
+    await feed.locator('[data-testid="taxii-feed-status"][data-state="ok"]').waitFor();
+    expect(await feed.getByTestId('taxii-feed-counts').innerText()).toMatch(/^1 new, 0 updated/);
+    await row(p, FEED_DOMAIN).waitFor();
+
+    // A feed whose collection does not exist: the pull fails and the row says why.
+    const broken = (await h.api('POST', '/api/indicators/feeds', {
+      name: 'e2e broken',
+      apiRootUrl: taxii.apiRootUrl,
+      collectionId: 'no-such-collection',
+      authKind: 'basic',
+      username: TAXII_USER,
+      secretEnv: SECRET_ENV,
+    })) as TaxiiFeed;
+    await p.reload();
+    const brokenRow = p.locator('[data-testid="taxii-feed-row"][data-name="e2e broken"]');
+    await brokenRow.getByTestId('taxii-feed-pull').click();
+    await brokenRow.locator('[data-testid="taxii-feed-status"][data-state="error"]').waitFor();
+    expect(await brokenRow.getByTestId('taxii-feed-error').innerText()).toMatch(/\S/);
+    // The refusal is also a toast naming the feed and what to check; the user closes it.
+    const note = p.getByTestId('note-error');
+    expect(await note.innerText()).toMatch(/Pulling e2e broken failed; check its URL and credentials/);
+    await note.getByRole('button').click();
+
+    await brokenRow.getByTestId('taxii-feed-remove').click();
+    await p.getByTestId('taxii-feed-remove-confirm').click();
+    await brokenRow.waitFor({ state: 'detached' });
+    const left = ((await h.api('GET', '/api/indicators/feeds')) as { items: TaxiiFeed[] }).items;
+    expect(left.map((f) => f.name)).toEqual(['e2e feed']);
+    expect(left.some((f) => f.id === broken.id)).toBe(false);
+    // The feed's indicators stay.
+    await row(p, FEED_DOMAIN).waitFor();
   });
 });
