@@ -364,7 +364,9 @@ function fileHandlers(
   return [
     new LazyHandler('stop_and_quarantine_file', async () => {
       const { q, fq } = await quarantine();
-      return new q.StopAndQuarantineFileHandler(fq);
+      // The vaulted copy goes to the server so the file page can offer it for download.
+      const copies = new q.QuarantineCopyUploader({ quarantine: fq, upload, stateDir: config.stateDir, log });
+      return new q.StopAndQuarantineFileHandler(fq, copies);
     }),
     new LazyHandler('restore_quarantined_file', async () => {
       const { q, fq } = await quarantine();
