@@ -275,7 +275,14 @@ export class AgentRuntime {
           store,
           firewall: await this.opts.ports.iocFirewall(),
           management: () => management,
-          dns: null,
+          // Domain/URL indicators through the DNS filter (config `dns.*`); a degraded filter is a device issue.
+          dns: await (
+            await import('./indicators/dns/dns-settings.js')
+          ).createDnsSettings({
+            config,
+            log: this.log,
+            onProblem: (text) => this.reporter.setIssue('dns_filter', text),
+          }),
           log: this.log,
         });
         await enforcement.start();
