@@ -20,6 +20,8 @@ export interface ProcessRedirectWatchdogOptions {
   /** Argv prefix before node (tests: `ip netns exec …`), so `nft` runs where the table is. */
   commandPrefix?: readonly string[];
   nftPath?: string;
+  /** Default `bash` from PATH. */
+  bashPath?: string;
   /** The agent beats every this often. Default 2000 ms. */
   beatMs?: number;
   /** The watchdog fails open after this long without a beat (agent stuck). Default 20 000 ms. */
@@ -27,31 +29,32 @@ export interface ProcessRedirectWatchdogOptions {
   /** The watchdog failed open while the agent was alive (a stall), or died: the agent re-arms. */
   onFired?: (why: string) => void;
   log?: Logger;
-  nodePath?: string;
 }
 
 /**
- * The watchdog process, run as `node -e`: it reads the agent's beats on stdin. End of input
- * (the agent exited, however: kill -9, OOM, crash), SIGTERM/SIGHUP, or no beat for `stallMs`
+ * The watchdog process, a bash script (`bash -c`: a few MB resident, where a second Node process
+ * would take tens): it reads the agent's beats, one line each, on stdin. End of input (the agent
+ * exited, however: kill -9, OOM, crash), SIGTERM/SIGHUP/SIGINT, or no beat for the stall time
  * flush the redirect chain (its policy is accept, so an empty chain redirects nothing) and exit.
- * `x` on stdin disarms it. It runs nothing else; it is a separate process because a process
- * cannot clean up after its own SIGKILL.
+ * A line `x` disarms it. It is a separate process because a process cannot clean up after its
+ * own SIGKILL.
  */
 const WATCHDOG = `
-const { spawnSync } = require('child_process');
-const [nft, table, chain, stallMs] = process.argv.slice(1);
-let last = Date.now(), done = false;
-const failOpen = (why) => {
-  if (done) return; done = true;
-  const r = spawnSync(nft, ['flush', 'chain', 'inet', table, chain], { stdio: 'ignore', timeout: 10000 });
-  process.stderr.write('quell dns watchdog: ' + why + '; redirect flushed (' + r.status + ')\\n');
-  process.exit(0);
-};
-process.stdin.on('data', (d) => { last = Date.now(); if (d.includes(120)) { done = true; process.exit(0); } });
-process.stdin.on('end', () => failOpen('the agent went away'));
-process.stdin.on('error', () => failOpen('the agent went away'));
-for (const s of ['SIGTERM', 'SIGHUP', 'SIGINT']) process.on(s, () => failOpen(s));
-setInterval(() => { if (Date.now() - last > Number(stallMs)) failOpen('no beat for ' + stallMs + ' ms'); }, 1000);
+nft=$1 table=$2 chain=$3 stall=$4
+fail() {
+  "$nft" flush chain inet "$table" "$chain" 2>/dev/null
+  echo "quell dns watchdog: $1; redirect flushed ($?)" >&2
+  exit 0
+}
+trap 'fail "signalled"' TERM HUP INT
+while :; do
+  if IFS= read -r -t "$stall" line; then
+    [ "$line" = x ] && exit 0
+  else
+    rc=$?
+    if [ "$rc" -gt 128 ]; then fail "no beat for $stall s"; else fail "the agent went away"; fi
+  fi
+done
 `;
 
 /** A {@link RedirectWatchdog} in a small separate process (see `WATCHDOG`). */
@@ -65,14 +68,14 @@ export class ProcessRedirectWatchdog implements RedirectWatchdog {
     if (this.child) return;
     const argv = [
       ...(this.opts.commandPrefix ?? []),
-      this.opts.nodePath ?? process.execPath,
-      '-e',
+      this.opts.bashPath ?? 'bash',
+      '-c',
       WATCHDOG,
-      '--',
+      'quell-dns-watchdog',
       this.opts.nftPath ?? 'nft',
       this.opts.table,
       this.opts.chain ?? 'dns_redirect',
-      String(this.opts.stallMs ?? 20_000),
+      ((this.opts.stallMs ?? 20_000) / 1000).toFixed(3),
     ];
     // Detached: a signal to the agent's process group (Ctrl-C in a terminal) must not take the
     // watchdog with it before it has done its job.
@@ -96,7 +99,7 @@ export class ProcessRedirectWatchdog implements RedirectWatchdog {
     (child.stdin as unknown as { unref?: () => void }).unref?.();
     (child.stderr as unknown as { unref?: () => void }).unref?.();
     this.child = child;
-    this.beat = setInterval(() => child.stdin?.write('.'), this.opts.beatMs ?? 2000);
+    this.beat = setInterval(() => child.stdin?.write('.\n'), this.opts.beatMs ?? 2000);
     this.beat.unref();
   }
 
@@ -105,7 +108,7 @@ export class ProcessRedirectWatchdog implements RedirectWatchdog {
     this.child = null;
     this.stopBeat();
     if (!child) return;
-    child.stdin?.end('x');
+    child.stdin?.end('x\n');
   }
 
   private stopBeat(): void {
