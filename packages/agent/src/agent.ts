@@ -275,7 +275,14 @@ export class AgentRuntime {
           store,
           firewall: await this.opts.ports.iocFirewall(),
           management: () => management,
-          dns: null,
+          // Domain/URL indicators through the DNS filter (config `dns.*`); a degraded filter is a device issue.
+          dns: await (
+            await import('./indicators/dns/dns-settings.js')
+          ).createDnsSettings({
+            config,
+            log: this.log,
+            onProblem: (text) => this.reporter.setIssue('dns_filter', text),
+          }),
           log: this.log,
         });
         await enforcement.start();
@@ -364,7 +371,9 @@ function fileHandlers(
   return [
     new LazyHandler('stop_and_quarantine_file', async () => {
       const { q, fq } = await quarantine();
-      return new q.StopAndQuarantineFileHandler(fq);
+      // The vaulted copy goes to the server so the file page can offer it for download.
+      const copies = new q.QuarantineCopyUploader({ quarantine: fq, upload, stateDir: config.stateDir, log });
+      return new q.StopAndQuarantineFileHandler(fq, copies);
     }),
     new LazyHandler('restore_quarantined_file', async () => {
       const { q, fq } = await quarantine();

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { DEFAULT_HELPER_PATH } from '../exec-control/index.js';
+import { DNS_BLOCK_MODES, type DnsBlockMode } from '../indicators/dns/dns-block-modes.js';
 import { LOG_LEVELS } from '../log.js';
 
 /** Where `quell-agent` reads its config unless `--config` says otherwise. */
@@ -33,6 +34,11 @@ const AbsolutePath = Type.String({ minLength: 1, pattern: '^/', description: 'an
  * | `scan.clamdSocket` | clamd's unix socket | `/run/clamav/clamd.ctl` |
  * | `scan.yaraPath` | the `yara` binary | `yara` (from PATH) |
  * | `dpkgDir` | dpkg database (package-owned files and checksums) | `/var/lib/dpkg` |
+ * | `dns.enabled` | enforce domain and URL indicators through the DNS filter | `true` |
+ * | `dns.upstreams` | `[{address, port}]` resolvers for allowed names | the non-loopback nameservers of `<fsRoot>/etc/resolv.conf`, then `/run/systemd/resolve/resolv.conf` |
+ * | `dns.filterUid` | uid owning the filter's sockets, exempt from the redirect | the `quell-dns` account's, else `DEFAULT_DNS_FILTER_UID` |
+ * | `dns.blockMode` | `nxdomain` or `sinkhole` (0.0.0.0 / ::) | `nxdomain` |
+ * | `dns.port` | the filter's loopback port | any free one |
  */
 export const AgentConfigFile = Type.Object(
   {
@@ -85,6 +91,33 @@ export const AgentConfigFile = Type.Object(
       ),
     ),
     dpkgDir: Type.Optional(AbsolutePath),
+    dns: Type.Optional(
+      Type.Object(
+        {
+          enabled: Type.Optional(Type.Boolean()),
+          upstreams: Type.Optional(
+            Type.Array(
+              Type.Object(
+                {
+                  address: Type.String({
+                    minLength: 2,
+                    maxLength: 64,
+                    description: 'an IPv4 or IPv6 address',
+                  }),
+                  port: Type.Integer({ minimum: 1, maximum: 65535 }),
+                },
+                { additionalProperties: false },
+              ),
+              { minItems: 1, maxItems: 8 },
+            ),
+          ),
+          filterUid: Type.Optional(Type.Integer({ minimum: 1, maximum: 4_294_967_294 })),
+          blockMode: Type.Optional(Type.Union(DNS_BLOCK_MODES.map((m) => Type.Literal(m)))),
+          port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -106,6 +139,14 @@ export interface AgentConfig {
   execControl: { enabled: boolean; helperPath: string; marks: string[] };
   scan: { cpuLimit: number; clamdSocket: string; yaraPath: string };
   dpkgDir: string;
+  /** Domain/URL enforcement; null values: discovered at run time (see the table above). */
+  dns: {
+    enabled: boolean;
+    upstreams: { address: string; port: number }[] | null;
+    filterUid: number | null;
+    blockMode: DnsBlockMode;
+    port: number | null;
+  };
 }
 
 export const CONFIG_DEFAULTS = {
@@ -169,5 +210,12 @@ export function withDefaults(file: AgentConfigFile): AgentConfig {
       yaraPath: file.scan?.yaraPath ?? CONFIG_DEFAULTS.yaraPath,
     },
     dpkgDir: file.dpkgDir ?? CONFIG_DEFAULTS.dpkgDir,
+    dns: {
+      enabled: file.dns?.enabled ?? true,
+      upstreams: file.dns?.upstreams ?? null,
+      filterUid: file.dns?.filterUid ?? null,
+      blockMode: file.dns?.blockMode ?? 'nxdomain',
+      port: file.dns?.port ?? null,
+    },
   };
 }

@@ -1,6 +1,7 @@
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { DnsFilter, type DnsBlockMode, type DnsFilterStats, type DnsMatchEvent } from './dns/dns-filter.js';
+import type { RedirectWatchdog } from './dns/redirect-watchdog.js';
 import type { SocketBroker } from './dns/socket-broker.js';
 import type { DnsUpstream } from './dns/upstreams.js';
 import type { IndicatorCounts, IndicatorStore } from './indicator-store.js';
@@ -22,6 +23,20 @@ export interface DnsFilterSettings {
   /** Listening port; default any free one. */
   port?: number;
   upstreamTimeoutMs?: number;
+  /**
+   * Armed while the redirect is in the table: takes it out if the agent dies or hangs, so a dead
+   * filter never breaks the device's name resolution. Default none (tests of the filter alone).
+   */
+  watchdog?: RedirectWatchdog;
+  /**
+   * The filter is degraded (text: it failed to start, or stopped answering and was taken out of
+   * the path) or fine again (null). The runtime raises a device issue with it.
+   */
+  onProblem?: (text: string | null) => void;
+  /** How often the running filter is asked a test query. Default 5000 ms. */
+  probeIntervalMs?: number;
+  /** Wait for the test answer. Default 1000 ms. Two misses in a row take the filter out. */
+  probeTimeoutMs?: number;
 }
 
 export interface IndicatorEnforcementStatus {
@@ -71,6 +86,8 @@ export class IndicatorEnforcement {
   private queue: Promise<unknown> = Promise.resolve();
   private expiryTimer: NodeJS.Timeout | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
+  private probeTimer: NodeJS.Timeout | null = null;
+  private probeMisses = 0;
   private unsubscribe: (() => void) | null = null;
   private running = false;
 
@@ -118,13 +135,14 @@ export class IndicatorEnforcement {
     this.running = false;
     this.unsubscribe?.();
     this.unsubscribe = null;
-    for (const t of [this.expiryTimer, this.retryTimer]) if (t) clearTimeout(t);
-    this.expiryTimer = this.retryTimer = null;
+    for (const t of [this.expiryTimer, this.retryTimer, this.probeTimer]) if (t) clearTimeout(t);
+    this.expiryTimer = this.retryTimer = this.probeTimer = null;
     await this.queue;
     if (this.redirect) {
       this.redirect = null;
       await this.reconciler.reconcileOnce();
     }
+    this.opts.dns?.watchdog?.disarm();
     await this.reconciler.stop();
     await this.stopFilter();
   }
@@ -152,7 +170,14 @@ export class IndicatorEnforcement {
       // Redirect out of the table before the listener goes, so no query meets a closed port.
       this.redirect = null;
       await this.reconciler.reconcileOnce();
+      this.opts.dns?.watchdog?.disarm();
       await this.stopFilter();
+    }
+    if (!wantDns && this.dnsState === 'failed') {
+      // Nothing left to enforce: a failure to start no longer matters.
+      this.dnsState = 'off';
+      this.dnsError = null;
+      this.opts.dns?.onProblem?.(null);
     }
     await this.reconciler.reconcileOnce();
     this.armExpiry();
@@ -176,23 +201,85 @@ export class IndicatorEnforcement {
     });
     try {
       const at = await filter.start();
+      // Armed before the redirect reaches the table, so there is no moment it could outlive us.
+      dns.watchdog?.arm();
       this.filter = filter;
       this.redirect = { port: at.port, uid: dns.uid, ipv6: at.ipv6 };
       this.dnsState = 'on';
       this.dnsError = null;
+      this.probeMisses = 0;
+      this.armProbe();
+      dns.onProblem?.(null);
     } catch (err) {
       this.dnsState = 'failed';
       this.dnsError = errorMessage(err);
       this.opts.log?.error('DNS filter failed to start; domain and URL blocks are not enforced', {
         error: this.dnsError,
       });
+      dns.onProblem?.(
+        `DNS filter failed to start; domain and URL indicators are not enforced: ${this.dnsError}`,
+      );
       this.retryLater();
     }
+  }
+
+  /** Asks the running filter a test query now and then; see {@link failOpen}. */
+  private armProbe(): void {
+    const dns = this.opts.dns;
+    if (!dns || this.probeTimer || !this.running) return;
+    this.probeTimer = setTimeout(() => {
+      this.probeTimer = null;
+      void this.probe().finally(() => {
+        if (this.filter) this.armProbe();
+      });
+    }, dns.probeIntervalMs ?? 5000);
+    this.probeTimer.unref();
+  }
+
+  private async probe(): Promise<void> {
+    const filter = this.filter;
+    const dns = this.opts.dns;
+    if (!filter || !dns) return;
+    // The watchdog may have fired during a stall and gone; the redirect is back (the table's
+    // reconciler re-asserts it), so it needs a watchdog again.
+    if (this.redirect) dns.watchdog?.arm();
+    if (await filter.selfTest(dns.probeTimeoutMs ?? 1000)) {
+      this.probeMisses = 0;
+      return;
+    }
+    this.probeMisses++;
+    this.opts.log?.warn('DNS filter did not answer its self-test', { misses: this.probeMisses });
+    if (this.probeMisses < 2 || this.filter !== filter) return;
+    const run = this.queue.then(() => this.failOpen(filter));
+    this.queue = run.catch(() => undefined);
+    await run;
+  }
+
+  /**
+   * The filter stopped answering: take the redirect out (the device resolves through its own
+   * resolvers again, unfiltered: failing open), drop the filter, say so, and try again later.
+   */
+  private async failOpen(filter: DnsFilter): Promise<void> {
+    if (this.filter !== filter) return;
+    const why =
+      'DNS filter stopped answering; its redirect was removed so name resolution keeps working (domain and URL indicators are not enforced until it restarts)';
+    this.opts.log?.error(why, { port: this.redirect?.port });
+    this.redirect = null;
+    await this.reconciler.reconcileOnce();
+    this.opts.dns?.watchdog?.disarm();
+    await this.stopFilter();
+    this.dnsState = 'failed';
+    this.dnsError = why;
+    this.opts.dns?.onProblem?.(why);
+    this.opts.onStatus?.(this.status());
+    this.retryLater();
   }
 
   private async stopFilter(): Promise<void> {
     const filter = this.filter;
     this.filter = null;
+    if (this.probeTimer) clearTimeout(this.probeTimer);
+    this.probeTimer = null;
     this.dnsState = 'off';
     this.dnsError = null;
     await filter?.stop();

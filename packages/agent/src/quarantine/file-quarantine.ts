@@ -1,8 +1,10 @@
+import { open, rm } from 'node:fs/promises';
 import {
   withQuarantineDefaults,
   type FileQuarantineOptions,
   type QuarantineDeps,
 } from './quarantine-deps.js';
+import { QuarantineNotFoundError, QuarantineVaultError } from './quarantine.errors.js';
 import { QuarantineRun } from './quarantine-run.js';
 import type {
   QuarantineOutcome,
@@ -56,6 +58,33 @@ export class FileQuarantine {
    */
   restore(req: RestoreRequest): Promise<RestoreOutcome> {
     return this.serial(() => new RestoreRun(this.d, this.vault, req).run());
+  }
+
+  /**
+   * Writes the original bytes of the newest vault entry of `sha256` to `dest` (created, 0600;
+   * it must not exist), checking they still hash to `sha256`. The vault itself is not changed.
+   * @throws QuarantineNotFoundError (no entry of that hash)
+   * @throws QuarantineVaultError (entry unreadable, or its content no longer matches)
+   */
+  exportCopy(sha256: string, dest: string): Promise<{ entryId: string; size: number }> {
+    return this.serial(async () => {
+      const entries = (await this.vault.list()).filter((m) => m.file.sha256 === sha256);
+      const m = entries.sort((a, b) => a.quarantinedAt.localeCompare(b.quarantinedAt)).at(-1);
+      if (!m) throw new QuarantineNotFoundError(`the vault holds no copy of ${sha256}`);
+      const out = await open(dest, 'wx', 0o600);
+      let digest;
+      try {
+        digest = await this.vault.decodeContent(m, out);
+        await out.sync();
+      } finally {
+        await out.close();
+      }
+      if (digest.sha256 !== sha256) {
+        await rm(dest, { force: true });
+        throw new QuarantineVaultError(`vault entry ${m.entryId} no longer decodes to ${sha256}`);
+      }
+      return { entryId: m.entryId, size: m.file.size };
+    });
   }
 
   async list(): Promise<VaultEntrySummary[]> {

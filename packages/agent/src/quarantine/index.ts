@@ -1,4 +1,6 @@
 export { FileQuarantine } from './file-quarantine.js';
+export { COPY_UPLOAD_STATUSES, QuarantineCopyUploader } from './copy-upload.js';
+export type { CopyUpload, CopyUploadStatus, QuarantineCopyUploaderOptions } from './copy-upload.js';
 export type { FileQuarantineOptions } from './quarantine-deps.js';
 export { StopAndQuarantineFileHandler, RestoreQuarantinedFileHandler } from './quarantine.handlers.js';
 export {

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { BaseActionHandler, type HandlerContext, type HandlerOutcome } from '../handlers/action-handler.js';
+import type { QuarantineCopyUploader } from './copy-upload.js';
 import type { FileQuarantine } from './file-quarantine.js';
 import { QuarantineError } from './quarantine.errors.js';
 
@@ -44,12 +45,18 @@ function failedWith(e: unknown): HandlerOutcome {
  * `stop_and_quarantine_file`: result `{processesKilled, filesQuarantined, persistenceRemoved}`,
  * evidence the lists behind them. Fails when no copy and no process was found and the vault
  * holds none of the hash either (a repeat of a finished quarantine succeeds with zeros).
+ *
+ * With an uploader, the vaulted copy is then sent to the server (once per hash) so it can be
+ * downloaded; how that went is `evidence.copy` ({@link CopyUpload}) and never fails the action.
  */
 export class StopAndQuarantineFileHandler extends BaseActionHandler<typeof QuarantineParams> {
   readonly type = 'stop_and_quarantine_file' as const;
   protected readonly paramsSchema = QuarantineParams;
 
-  constructor(private readonly quarantine: FileQuarantine) {
+  constructor(
+    private readonly quarantine: FileQuarantine,
+    private readonly copies: QuarantineCopyUploader | null = null,
+  ) {
     super();
   }
 
@@ -77,7 +84,12 @@ export class StopAndQuarantineFileHandler extends BaseActionHandler<typeof Quara
         error: `no copy of ${out.sha256} found${paths.length ? ` at ${paths.join(', ')}` : ''} or in running processes`,
       };
     }
-    return { result: counts, evidence };
+    if (!this.copies || (!out.files.length && !out.alreadyQuarantined.length))
+      return { result: counts, evidence };
+    ctx.progress(0, null, 'uploading the quarantined copy');
+    const copy = await this.copies.send(out.sha256, ctx.command.actionId, ctx.signal);
+    // First, so the server's shortened evidence text on the timeline keeps it.
+    return { result: counts, evidence: { copy, ...evidence } };
   }
 }
 

@@ -7,6 +7,7 @@ import { DnsFilterError } from '../indicators.errors.js';
 import type { IndicatorMatch } from '../indicator-sync.types.js';
 import {
   blockedResponse,
+  buildQuery,
   DNS_HEADER_BYTES,
   DNS_RCODES,
   errorResponse,
@@ -20,9 +21,9 @@ import {
 import type { SocketBroker } from './socket-broker.js';
 import type { DnsUpstream } from './upstreams.js';
 
-/** How a blocked name is answered (see `blockedResponse`). */
-export const DNS_BLOCK_MODES = ['nxdomain', 'sinkhole'] as const;
-export type DnsBlockMode = (typeof DNS_BLOCK_MODES)[number];
+import type { DnsBlockMode } from './dns-block-modes.js';
+
+export { DNS_BLOCK_MODES, type DnsBlockMode } from './dns-block-modes.js';
 
 /** A query that matched an audit or blocking indicator. */
 export interface DnsMatchEvent {
@@ -70,6 +71,13 @@ interface Pending {
 
 const BLOCKING = new Set(['block', 'block_and_remediate']);
 const TCP_IDLE_MS = 10_000;
+/**
+ * The self-test's name. RFC 6761 reserves `.invalid`: resolvers answer NXDOMAIN for it without
+ * asking anyone, so the filter does that for every `.invalid` name, and a self-test never
+ * leaves the device.
+ */
+const PROBE_NAME = 'quell-dns-filter-probe.invalid';
+const isInvalidTld = (name: string) => name === 'invalid' || name.endsWith('.invalid');
 
 /**
  * A small DNS filter: answers names covered by blocking domain/URL indicators itself (NXDOMAIN or
@@ -87,6 +95,8 @@ export class DnsFilter {
   private readonly pending = new Map<number, Pending>();
   private readonly clients = new Set<Socket>();
   private listening: { port: number; ipv6: boolean } | null = null;
+  /** Sends the self-test's queries (made with the other sockets, so in the same namespace). */
+  private probeSocket: UdpSocket | null = null;
   private readonly now: () => number;
   readonly stats: DnsFilterStats = { queries: 0, blocked: 0, forwarded: 0, failed: 0 };
 
@@ -115,6 +125,9 @@ export class DnsFilter {
           error: (err as Error).message,
         });
       }
+      this.probeSocket = await broker.udp('udp4', '127.0.0.1', 0);
+      this.sockets.push(this.probeSocket);
+      this.probeSocket.on('error', () => undefined);
       this.upstreamSocket.udp4 = this.upstream(await broker.udp('udp4', '0.0.0.0', 0));
       if (ipv6) this.upstreamSocket.udp6 = this.upstream(await broker.udp('udp6', '::', 0));
       this.listening = { port, ipv6 };
@@ -129,6 +142,7 @@ export class DnsFilter {
   /** Closes every socket; queries in flight are dropped (clients retry). */
   async stop(): Promise<void> {
     this.listening = null;
+    this.probeSocket = null;
     for (const p of this.pending.values()) clearTimeout(p.timer);
     this.pending.clear();
     for (const c of this.clients) c.destroy();
@@ -138,6 +152,35 @@ export class DnsFilter {
     delete this.upstreamSocket.udp4;
     delete this.upstreamSocket.udp6;
     await this.opts.broker.close();
+  }
+
+  /**
+   * Asks the filter's own IPv4 listener for a `.invalid` name, which it answers itself: true when
+   * the answer comes back within `timeoutMs`. False when stopped, or when the listener or the
+   * event loop no longer serves queries.
+   */
+  selfTest(timeoutMs = 1000): Promise<boolean> {
+    const sock = this.probeSocket;
+    const at = this.listening;
+    if (!sock || !at) return Promise.resolve(false);
+    const id = randomInt(0, 65536);
+    return new Promise((resolve) => {
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        sock.off('message', onMessage);
+        resolve(ok);
+      };
+      const onMessage = (msg: Buffer) => {
+        if (msg.length >= DNS_HEADER_BYTES && messageId(msg) === id) done(true);
+      };
+      const timer = setTimeout(() => done(false), timeoutMs);
+      sock.on('message', onMessage);
+      try {
+        sock.send(buildQuery(id, PROBE_NAME), at.port, '127.0.0.1');
+      } catch {
+        done(false);
+      }
+    });
   }
 
   /** The UDP listener on 127.0.0.1 and a TCP one on the same port (retrying when TCP's is taken). */
@@ -203,8 +246,12 @@ export class DnsFilter {
   }
 
   private handle(msg: Buffer, transport: 'udp' | 'tcp', reply: (answer: Buffer) => void): void {
-    this.stats.queries++;
     const q = parseQuery(msg);
+    if (q && isInvalidTld(q.name)) {
+      reply(blockedResponse(msg, q, 'nxdomain'));
+      return;
+    }
+    this.stats.queries++;
     if (!q) {
       if (msg.length >= DNS_HEADER_BYTES && (msg[2]! & 0x80) === 0)
         reply(errorResponse(msg, DNS_RCODES.formErr, null));

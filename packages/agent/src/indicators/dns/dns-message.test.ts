@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   blockedResponse,
+  buildQuery,
   errorResponse,
   parseQuery,
   tcpFrame,
@@ -21,6 +22,17 @@ function query(name: string, qtype = 1, id = 0xbeef): Buffer {
 }
 
 describe('DNS messages', () => {
+  it('builds the same query a stub resolver sends (the filter self-test)', () => {
+    expect(buildQuery(0xbeef, 'quell-dns-filter-probe.invalid', 1)).toEqual(
+      query('quell-dns-filter-probe.invalid', 1, 0xbeef),
+    );
+    expect(parseQuery(buildQuery(7, 'a.b.invalid', 28))).toMatchObject({
+      id: 7,
+      name: 'a.b.invalid',
+      qtype: 28,
+    });
+  });
+
   it('reads the question of a query, lower-casing the name', () => {
     const q = query('WWW.Evil.Test', 28);
     expect(parseQuery(q)).toEqual({ id: 0xbeef, name: 'www.evil.test', qtype: 28, qclass: 1, end: q.length });

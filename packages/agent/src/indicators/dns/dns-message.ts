@@ -154,3 +154,21 @@ export class TcpFrameReader {
     return out;
   }
 }
+
+/** A standard recursive query for one name (the filter's self-test sends these to itself). */
+export function buildQuery(id: number, name: string, qtype = 1): Buffer {
+  const labels = name.split('.').filter(Boolean);
+  const out = Buffer.alloc(DNS_HEADER_BYTES + labels.reduce((n, l) => n + l.length + 1, 0) + 5);
+  out.writeUInt16BE(id & 0xffff, 0);
+  out.writeUInt16BE(0x0100, 2); // RD
+  out.writeUInt16BE(1, 4);
+  let o = DNS_HEADER_BYTES;
+  for (const l of labels) {
+    out[o++] = l.length;
+    o += out.write(l, o, 'latin1');
+  }
+  out[o++] = 0;
+  o = out.writeUInt16BE(qtype, o);
+  out.writeUInt16BE(1, o);
+  return out;
+}
