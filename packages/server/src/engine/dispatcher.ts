@@ -9,6 +9,12 @@ import { TargetUnavailableError, TransientExecutorError, type ExecutorRegistry }
 const SYSTEM = 'Quell';
 /** Actions claimed per pass; a full pass runs the next one at once, so a 10,000-device fan-out drains in seconds. */
 const BATCH = 500;
+/**
+ * While a backlog drains, the other checks (approval timeouts, expiry, overdue executors) run at
+ * most this often: each reads every queued or in-flight action, so running them before each of
+ * the twenty passes of a 10,000-action fan-out cost more than the passes themselves.
+ */
+const HOUSEKEEPING_DURING_BACKLOG_MS = 1000;
 /** How often an action whose target is unreachable is looked at again (the target's return wakes it sooner). */
 const UNAVAILABLE_RECHECK_MS = 60_000;
 
@@ -32,6 +38,7 @@ export class Dispatcher {
   private again = false;
   /** A pass claimed a full batch and the last pass since has not come up short; see {@link backlogged}. */
   private backlog = false;
+  private housekeptAt = -Infinity;
   private readonly inflight = new Map<string, AbortController>();
   private readonly maxAttempts: number;
   private readonly retryBaseMs: number;
@@ -94,9 +101,13 @@ export class Dispatcher {
 
   /** One pass over due work. Tests call it directly with an injected clock. */
   async tick(): Promise<void> {
-    await this.timeOutApprovals();
-    await this.expireQueued();
-    await this.failOverdue();
+    const now = this.ctx.clock.now();
+    if (!this.backlog || now - this.housekeptAt >= HOUSEKEEPING_DURING_BACKLOG_MS) {
+      this.housekeptAt = now;
+      await this.timeOutApprovals();
+      await this.expireQueued();
+      await this.failOverdue();
+    }
     await this.dispatchDue();
   }
 

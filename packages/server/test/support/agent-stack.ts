@@ -5,7 +5,7 @@ import { createIds, createServices, type ManualClock, type Services } from '@que
 import type { AgentKeys } from '../../src/agents/keys/agent-keys.js';
 import { attachAgentGateway } from '../../src/agents/gateway/agent-support.js';
 import { AgentListener } from '../../src/agents/gateway/agent-listener.js';
-import type { AgentGateway } from '../../src/agents/gateway/agent-gateway.js';
+import type { AgentGateway, AgentGatewayOptions } from '../../src/agents/gateway/agent-gateway.js';
 import { blobUploadSink } from '../../src/agents/gateway/blob-upload-sink.js';
 import { attachExpiryNotifier } from '../../src/engine/expiry-notifier.js';
 
@@ -19,7 +19,12 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(db: DatabaseConfig, dataDir: string, clock: ManualClock): Promise<Stack> {
+export async function startStack(
+  db: DatabaseConfig,
+  dataDir: string,
+  clock: ManualClock,
+  gatewayOpts: Partial<AgentGatewayOptions> = {},
+): Promise<Stack> {
   const store = await createStore(db);
   const log = pino({ level: 'silent' });
   const services = createServices(
@@ -35,6 +40,7 @@ export async function startStack(db: DatabaseConfig, dataDir: string, clock: Man
     uploads: blobUploadSink(services.blobs),
     presenceFlushMs: 100,
     revocationPollMs: 500,
+    ...gatewayOpts,
   });
   attachExpiryNotifier(services, {}, log);
   gateway.start();

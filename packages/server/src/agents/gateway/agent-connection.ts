@@ -38,6 +38,8 @@ export class AgentConnection {
   private chain: Promise<void> = Promise.resolve();
   private helloTimer: NodeJS.Timeout | null;
   private closedOnce = false;
+  /** When the agent last sent a frame (a pong is not one). */
+  private lastFrameAt = 0;
 
   constructor(
     private readonly ws: WebSocket,
@@ -86,19 +88,26 @@ export class AgentConnection {
     }
   }
 
-  /** One liveness sweep: a socket silent since the previous sweep is dropped, others are pinged. */
-  sweep(): void {
+  /**
+   * One liveness sweep: a socket silent since the previous sweep (no frame, no pong) is dropped;
+   * others are pinged, except those that sent a frame within `heardWithinMs`: an agent that
+   * heartbeated that recently will heartbeat again before the next sweep (or be dropped by it),
+   * and pinging 10,000 sockets at once took the server a second every sweep.
+   */
+  sweep(heardWithinMs: number | null = null): void {
     if (!this.alive) {
       this.log.info({ deviceId: this.deviceId, remote: this.remote }, 'agent stopped answering; dropping');
       this.ws.terminate();
       return;
     }
     this.alive = false;
+    if (heardWithinMs !== null && Date.now() - this.lastFrameAt < heardWithinMs) return;
     if (this.ws.readyState === this.ws.OPEN) this.ws.ping();
   }
 
   private onFrame(data: WebSocket.RawData, isBinary: boolean): void {
     this.alive = true;
+    this.lastFrameAt = Date.now();
     if (isBinary) {
       // Binary frames are reserved for high-volume streams that no agent sends yet.
       this.log.warn({ deviceId: this.deviceId }, 'agent sent a binary frame; ignored');

@@ -116,8 +116,11 @@ export class AgentGateway implements AgentChannel {
       t.unref();
       this.timers.push(t);
     };
+    // Agents heartbeat at `heartbeatMs`; when that is shorter than the sweep, one that did so
+    // within the last interval is not pinged (its next heartbeat comes before the next sweep).
+    const heardWithinMs = this.o.heartbeatMs < this.o.livenessMs ? this.o.heartbeatMs : null;
     every(this.o.livenessMs, () => {
-      for (const c of this.all) c.sweep();
+      for (const c of this.all) c.sweep(heardWithinMs);
     });
     every(this.o.revocationPollMs, () => void this.pollRevocations());
   }
