@@ -101,13 +101,11 @@ export class ActionRepo {
   }
 
   async insertMany(trx: Tx, rows: readonly ActionRow[]): Promise<void> {
-    for (const part of chunk(rows, 31))
-      if (part.length) await trx.insertInto('actions').values(part).execute();
+    await this.h.insertRows(trx, 'actions', rows as unknown as Record<string, unknown>[]);
   }
 
   async insertEvents(trx: Tx, rows: readonly ActionEventRow[]): Promise<void> {
-    for (const part of chunk(rows, 7))
-      if (part.length) await trx.insertInto('action_events').values(part).execute();
+    await this.h.insertRows(trx, 'action_events', rows as unknown as Record<string, unknown>[]);
   }
 
   async get(trx: Tx, id: string): Promise<ActionRow | undefined> {

@@ -74,11 +74,7 @@ export class AuditRepo {
       prev = hash;
       return full;
     });
-    for (let i = 0; i < rows.length; i += 500)
-      await trx
-        .insertInto('audit_log')
-        .values(rows.slice(i, i + 500))
-        .execute();
+    await this.h.insertRows(trx, 'audit_log', rows);
   }
 
   async list(q: AuditListQuery): Promise<AuditEntry[]> {

@@ -61,7 +61,7 @@ parentPort.on('message', (m) => {
 `;
 
 /** Texts sent to the worker in one message at most. */
-const MAX_BATCH = 512;
+const MAX_BATCH = 128;
 
 interface Pending {
   command: Command;
