@@ -7,11 +7,7 @@ import type { DeviceEvent } from '@quell/contracts/agent';
  * shapes are the protocol's (`@quell/contracts/agent`, `DeviceEvent`), so what is emitted is what
  * is sent.
  */
-export {
-  EXEC_DENIAL_REASONS,
-  FILE_OBSERVATION_SOURCES,
-  REMEDIATION_OUTCOMES,
-} from '@quell/contracts/agent';
+export { EXEC_DENIAL_REASONS, FILE_OBSERVATION_SOURCES, REMEDIATION_OUTCOMES } from '@quell/contracts/agent';
 export type { ExecDenialReason, FileObservationSource, RemediationOutcome } from '@quell/contracts/agent';
 
 export type AgentEvent = DeviceEvent;
