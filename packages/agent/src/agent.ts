@@ -183,7 +183,7 @@ export class AgentRuntime {
       ...opts,
       onExecEvent: (e) => {
         opts.onExecEvent?.(e);
-        events.emit(execControlEvent(e));
+        events.emit(execControlEvent(e, config.fsRoot));
       },
     });
     const inventory =

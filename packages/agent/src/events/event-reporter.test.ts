@@ -223,3 +223,12 @@ describe('execControlEvent', () => {
     expect(execControlEvent(e as never)).toMatchObject({ reason: 'blocked_indicator', indicatorId: 'ind_1' });
   });
 });
+
+describe('execControlEvent paths', () => {
+  it('reports paths under the filesystem root as device paths', () => {
+    const e = execControlEvent({ kind: 'denied', path: '/t/root/tmp/x', pid: 1, sha256: null, at: 1 }, '/t/root');
+    expect(e).toMatchObject({ path: '/tmp/x' });
+    const outside = execControlEvent({ kind: 'denied', path: '/usr/bin/x', pid: 1, sha256: null, at: 1 }, '/t/root');
+    expect(outside).toMatchObject({ path: '/usr/bin/x' });
+  });
+});
