@@ -55,7 +55,14 @@ describe.skipIf(missing.length)('e2e: device events from a real agent', () => {
     });
     agent = spawn(
       'nsenter',
-      [`--net=/run/netns/${s.lab.nsName('dev')}`, process.execPath, AGENT_BIN, 'run', '--config', s.agent.config],
+      [
+        `--net=/run/netns/${s.lab.nsName('dev')}`,
+        process.execPath,
+        AGENT_BIN,
+        'run',
+        '--config',
+        s.agent.config,
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     agent.stdout?.on('data', (d: Buffer) => (agentLog += d.toString()));
@@ -119,11 +126,17 @@ describe.skipIf(missing.length)('e2e: device events from a real agent', () => {
       throw new Error(`${e.message}\nagent log:\n${agentLog}`);
     });
     expect(page.body.alerts).toHaveLength(1);
-    expect(page.body.alerts[0]).toMatchObject({ title: 'Blocked execution of dropped-true', severity: 'medium' });
+    expect(page.body.alerts[0]).toMatchObject({
+      title: 'Blocked execution of dropped-true',
+      severity: 'medium',
+    });
     const alert = await s.server.ok('GET', `/api/alerts/${page.body.alerts[0].alertId}`);
     expect(alert.detectionSource).toBe('quell-agent');
     const dev = await s.device();
-    expect(alert.entities.map((e: { kind: string; label: string }) => e.kind).sort()).toEqual(['device', 'file']);
+    expect(alert.entities.map((e: { kind: string; label: string }) => e.kind).sort()).toEqual([
+      'device',
+      'file',
+    ]);
     expect(JSON.stringify(alert.entities)).toContain(dev.hostname);
     expect(page.body.devices[0]).toMatchObject({ hostname: dev.hostname, paths: ['/tmp/dropped-true'] });
 

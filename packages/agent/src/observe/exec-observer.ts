@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { readdir, readFile, readlink, stat } from 'node:fs/promises';
+import { createReadStream, readlinkSync, statSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { errorMessage } from '../errors.js';
 import type { AgentEventSink } from '../events/agent-events.js';
 import { silentLogger, type Logger } from '../log.js';
@@ -98,12 +98,14 @@ export class ExecObserver {
     for (const pid of pids) {
       const exe = `${proc}/${pid}/exe`;
       // Kernel threads and exited processes have no image; without root others' are unreadable.
-      const link = await readlink(exe).catch(() => null);
+      // Synchronous on purpose: /proc answers from memory, and a thread-pool round trip per
+      // process would cost more CPU than the call itself (a pass is a few ms on a busy host).
+      const link = tryOr(() => readlinkSync(exe), null);
       if (link === null) continue;
       const hostPath = link.endsWith(DELETED) ? link.slice(0, -DELETED.length) : link;
       const path = this.o.root.toDevice(hostPath);
       if (path === null) continue;
-      const st = await stat(exe).catch(() => null);
+      const st = tryOr(() => statSync(exe), null);
       if (!st?.isFile()) continue;
       const key = `${st.dev}:${st.ino}:${st.mtimeMs}:${st.size}`;
       let image = this.images.get(key);
@@ -145,6 +147,14 @@ export class ExecObserver {
   private remember(key: string, image: Image): void {
     this.images.set(key, image);
     if (this.images.size > this.o.maxCached) this.images.delete(this.images.keys().next().value!);
+  }
+}
+
+function tryOr<T, F>(fn: () => T, fallback: F): T | F {
+  try {
+    return fn();
+  } catch {
+    return fallback;
   }
 }
 
