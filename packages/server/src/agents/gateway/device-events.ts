@@ -72,7 +72,10 @@ export class DeviceEvents {
     const log = this.deps.log.child({ deviceId: who.deviceId, batchId: msg.batchId });
     const taken = this.limit.take(who.deviceId, msg.events.length, this.deps.now());
     if (!taken.ok) {
-      log.warn({ events: msg.events.length, retryAfterMs: taken.retryAfterMs }, 'device events over the rate limit');
+      log.warn(
+        { events: msg.events.length, retryAfterMs: taken.retryAfterMs },
+        'device events over the rate limit',
+      );
       return ack('retry', { retryAfterMs: taken.retryAfterMs });
     }
     if (msg.dropped > 0)

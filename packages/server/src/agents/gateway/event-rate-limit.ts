@@ -31,7 +31,10 @@ export class EventRateLimit {
       b.tokens -= need;
       return { ok: true };
     }
-    return { ok: false, retryAfterMs: Math.max(1, Math.ceil(((need - b.tokens) / this.rate.perSecond) * 1000)) };
+    return {
+      ok: false,
+      retryAfterMs: Math.max(1, Math.ceil(((need - b.tokens) / this.rate.perSecond) * 1000)),
+    };
   }
 
   private sweep(now: number): void {
