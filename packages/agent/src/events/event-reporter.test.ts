@@ -96,6 +96,16 @@ describe('EventReporter', () => {
     await settle();
   });
 
+  it('sends on its own within flushMs of an event once started, and arms no timer while idle', async () => {
+    const r = make({ flushMs: 20 });
+    await r.start();
+    await new Promise((res) => setTimeout(res, 60));
+    expect(sent).toHaveLength(0);
+    r.emit(observed('/bin/a'));
+    await new Promise((res) => setTimeout(res, 60));
+    expect(sent).toHaveLength(1);
+  });
+
   it('reports the same file at the same path once within the dedup window, again after it', () => {
     const r = make({ observationDedupMs: 10_000 });
     r.emit(observed('/bin/a'));

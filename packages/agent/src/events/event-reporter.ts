@@ -91,7 +91,9 @@ export class EventReporter implements AgentEventSink {
   private unreported = 0;
   private seq = 0;
   private retryAt = 0;
+  /** The next flush; armed only while something waits, so an idle agent has no timer ticking. */
   private timer: NodeJS.Timeout | null = null;
+  private started = false;
   private soon: NodeJS.Immediate | null = null;
 
   constructor(private readonly opts: EventReporterOptions) {
@@ -101,7 +103,7 @@ export class EventReporter implements AgentEventSink {
     this.now = opts.now ?? Date.now;
   }
 
-  /** Loads security events an earlier run left unsent and starts the flush timer. */
+  /** Loads security events an earlier run left unsent (sent once connected). */
   async start(): Promise<void> {
     if (this.opts.outbox) {
       try {
@@ -114,12 +116,13 @@ export class EventReporter implements AgentEventSink {
         this.log.error('reading unsent device events failed', { error: errorMessage(e) });
       }
     }
-    this.timer ??= setInterval(() => this.flush(), this.limits.flushMs);
-    this.timer.unref();
+    this.started = true;
+    if (this.queue.length) this.schedule(this.limits.flushMs);
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.started = false;
+    if (this.timer) clearTimeout(this.timer);
     if (this.soon) clearImmediate(this.soon);
     this.timer = null;
     this.soon = null;
@@ -155,6 +158,7 @@ export class EventReporter implements AgentEventSink {
     }
     this.queue.push(item);
     if (this.queue.length > this.limits.maxQueued) this.dropOne();
+    this.schedule(this.limits.flushMs);
     if (this.queue.length >= this.limits.maxBatch && !this.soon)
       this.soon = setImmediate(() => {
         this.soon = null;
@@ -170,7 +174,9 @@ export class EventReporter implements AgentEventSink {
     this.inFlight = null;
     if (m.status === 'retry') {
       this.requeue(f);
-      this.retryAt = this.now() + (m.retryAfterMs ?? this.limits.flushMs);
+      const wait = m.retryAfterMs ?? this.limits.flushMs;
+      this.retryAt = this.now() + wait;
+      this.schedule(wait);
       return;
     }
     if (m.status === 'rejected') {
@@ -198,8 +204,11 @@ export class EventReporter implements AgentEventSink {
 
   /** Sends the next batch when connected and none is in flight. */
   flush(): void {
-    if (this.inFlight || this.queue.length === 0 || this.now() < this.retryAt || !this.opts.connected())
+    if (this.inFlight || this.queue.length === 0 || !this.opts.connected()) return;
+    if (this.now() < this.retryAt) {
+      this.schedule(this.retryAt - this.now());
       return;
+    }
     const items = this.queue.splice(0, this.limits.maxBatch);
     const batchId = `${this.prefix}-${++this.seq}`;
     const dropped = this.unreported;
@@ -218,6 +227,16 @@ export class EventReporter implements AgentEventSink {
     }, this.limits.ackTimeoutMs);
     timer.unref();
     this.inFlight = { batchId, items, dropped, timer };
+  }
+
+  /** Arms the flush timer unless one is armed (a disconnected agent waits for `reconnected`). */
+  private schedule(ms: number): void {
+    if (this.timer || !this.started) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.flush();
+    }, ms);
+    this.timer.unref();
   }
 
   private requeue(f: { items: Queued[]; dropped: number }): void {
