@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, chmodSync, copyFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, copyFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,6 +53,19 @@ describe.skipIf(missing.length)('e2e: device events from a real agent', () => {
       execControl: { enabled: true, helperPath: join(NATIVE, 'build/quell-execd'), marks: mnt.marks },
       observe: { execIntervalMs: 500 },
     });
+    startAgent();
+    await s.waitOnline(20_000).catch((e: Error) => {
+      throw new Error(`${e.message}\nagent log:\n${agentLog}`);
+    });
+  });
+  afterAll(async () => {
+    if (sleeper?.exitCode === null) sleeper.kill('SIGKILL');
+    await killAgent();
+    mnt?.cleanup();
+    await s?.close();
+  });
+
+  function startAgent(): void {
     agent = spawn(
       'nsenter',
       [
@@ -67,21 +80,21 @@ describe.skipIf(missing.length)('e2e: device events from a real agent', () => {
     );
     agent.stdout?.on('data', (d: Buffer) => (agentLog += d.toString()));
     agent.stderr?.on('data', (d: Buffer) => (agentLog += d.toString()));
-    await s.waitOnline(20_000).catch((e: Error) => {
-      throw new Error(`${e.message}\nagent log:\n${agentLog}`);
-    });
-  });
-  afterAll(async () => {
-    if (sleeper?.exitCode === null) sleeper.kill('SIGKILL');
+  }
+  async function killAgent(): Promise<void> {
     if (agent && agent.exitCode === null) {
       const gone = new Promise((r) => agent!.once('exit', r));
       agent.kill('SIGKILL');
       await gone;
     }
-    mnt?.cleanup();
-    await s?.close();
-  });
-
+  }
+  const outboxed = () => {
+    try {
+      return readdirSync(join(s.stateDir, 'events-outbox')).filter((f) => f.endsWith('.json')).length;
+    } catch {
+      return 0;
+    }
+  };
   const filePage = (sha: string) => s.server.api('GET', `/api/files/${sha}`);
 
   it('shows a process started from the test mount on its file page, seen executed on the device', async () => {
@@ -144,6 +157,40 @@ describe.skipIf(missing.length)('e2e: device events from a real agent', () => {
     for (let i = 0; i < 3; i++) expect(await run(dropped)).toBe(126);
     await new Promise((r) => setTimeout(r, 2500));
     expect((await filePage(sha)).body.alerts).toHaveLength(1);
+
+    const undo = await s.server.ok('POST', `/api/actions/${restrict.id}/undo`, { comment: 'e2e done' });
+    const undone = await s.waitAction(undo.id, ['succeeded', 'failed'], 30_000);
+    expect(undone.status, `${undone.error}\n${agentLog}`).toBe('succeeded');
+  });
+
+  it('keeps a denial made while the server is down across an agent restart, and raises its alert when the server is back', async () => {
+    const dropped = join(mnt.writableDir, 'offline-true');
+    const sha = uniqueCopy('/usr/bin/true', dropped, `${process.pid}-offline`);
+    const restrict = await s.request('restrict_app_execution', { comment: 'e2e events offline' });
+    const done = await s.waitAction(restrict.id, ['succeeded', 'failed'], 30_000);
+    expect(done.status, `${done.error}\n${agentLog}`).toBe('succeeded');
+
+    await s.server.stop();
+    expect(await run(dropped)).toBe(126);
+    // The denial waits on disk for the server's acknowledgement.
+    await eventually(outboxed, (n) => n >= 1, 10_000, 'the denial in the events outbox');
+    await killAgent();
+    startAgent();
+    await s.server.start();
+    await s.waitOnline(20_000).catch((e: Error) => {
+      throw new Error(`${e.message}\nagent log:\n${agentLog}`);
+    });
+    const page = await eventually(
+      () => filePage(sha),
+      (r) => r.status === 200 && r.body.alerts.length > 0,
+      20_000,
+      'the offline denial as an alert',
+      200,
+    ).catch((e: Error) => {
+      throw new Error(`${e.message}\nagent log:\n${agentLog}`);
+    });
+    expect(page.body.alerts[0]).toMatchObject({ title: 'Blocked execution of offline-true' });
+    await eventually(outboxed, (n) => n === 0, 10_000, 'an empty events outbox once acknowledged');
 
     const undo = await s.server.ok('POST', `/api/actions/${restrict.id}/undo`, { comment: 'e2e done' });
     const undone = await s.waitAction(undo.id, ['succeeded', 'failed'], 30_000);
