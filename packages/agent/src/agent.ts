@@ -34,7 +34,12 @@ import { JobRunner } from './jobs/job-runner.js';
 import { silentLogger, type Logger } from './log.js';
 import type { Collector, ExecControl, ExecControlEvent, Firewall, Scanner } from './ports.js';
 import { DesiredStateFile } from './state/desired-state.js';
-import { discardEvents, type AgentEventSink } from './events/agent-events.js';
+import type { AgentEventSink } from './events/agent-events.js';
+import { EventOutbox } from './events/event-outbox.js';
+import { EventReporter } from './events/event-reporter.js';
+import { execControlEvent } from './events/exec-events.js';
+import type { ExecObserver } from './observe/exec-observer.js';
+import { observingScanner } from './observe/scan-observations.js';
 import { ExecutedStore } from './state/executed-store.js';
 import { Outbox } from './state/outbox.js';
 import { AgentChannel, type ChannelStopReason } from './transport/agent-channel.js';
@@ -68,9 +73,12 @@ export interface AgentRuntimeOptions {
   /** Isolation rollback window. Default 30 s. */
   rollbackWithinMs?: number;
   progressIntervalMs?: number;
-  /** Denied executions and helper crashes, for alerts (not sent to the server yet). */
+  /** Denied executions and helper crashes, besides the device events they also become. */
   onExecEvent?: (e: ExecControlEvent) => void;
-  /** Where device events go (denials, observations, remediations); default: discarded. */
+  /**
+   * Where device events go (denials, observations, remediations). Default: an
+   * {@link EventReporter} sending them to the server, security events kept on disk until acked.
+   */
   events?: AgentEventSink;
 }
 
@@ -117,6 +125,9 @@ export class AgentRuntime {
   readonly jobs: JobRunner;
   /** Device events for the server (issue 4): denials, file observations, remediations. */
   readonly events: AgentEventSink;
+  /** The default sink; null when the options gave another. */
+  readonly eventReporter: EventReporter | null;
+  private observer: ExecObserver | null = null;
   private readonly log: Logger;
   private stopped: Promise<ChannelStopReason>;
   /** Indicators (issue 4), loaded at the first welcome; see {@link indicatorSync}. */
@@ -129,6 +140,8 @@ export class AgentRuntime {
       reporter: StateReporter;
       desired: DesiredStateController;
       jobs: JobRunner;
+      events: AgentEventSink;
+      eventReporter: EventReporter | null;
     },
   ) {
     this.log = opts.log ?? silentLogger;
@@ -136,7 +149,8 @@ export class AgentRuntime {
     this.reporter = parts.reporter;
     this.desired = parts.desired;
     this.jobs = parts.jobs;
-    this.events = opts.events ?? discardEvents;
+    this.events = parts.events;
+    this.eventReporter = parts.eventReporter;
     this.stopped = new Promise((resolve) => this.channel.onStop(resolve));
   }
 
@@ -148,7 +162,30 @@ export class AgentRuntime {
       throw new NotEnrolledError('the config has no deviceId: run `quell-agent enroll` first');
     const deviceId = config.deviceId;
     const identity = await loadIdentity(config.stateDir);
-    const { reporter, controller } = createDesiredState(opts);
+    // Events are emitted from the start (exec control re-applied from disk may deny at once);
+    // the reporter reaches the channel, made below, through this late-bound reference.
+    const ref: { jobs: JobRunner | null; runtime: AgentRuntime | null; channel: AgentChannel | null } = {
+      jobs: null,
+      runtime: null,
+      channel: null,
+    };
+    const eventReporter = opts.events
+      ? null
+      : new EventReporter({
+          send: (m) => ref.channel?.send(m) ?? false,
+          connected: () => ref.channel?.connected ?? false,
+          outbox: new EventOutbox(config.stateDir),
+          log,
+          ...(opts.now ? { now: opts.now } : {}),
+        });
+    const events: AgentEventSink = opts.events ?? eventReporter!;
+    const { reporter, controller } = createDesiredState({
+      ...opts,
+      onExecEvent: (e) => {
+        opts.onExecEvent?.(e);
+        events.emit(execControlEvent(e, config.fsRoot));
+      },
+    });
     const inventory =
       opts.inventory ??
       (() =>
@@ -159,8 +196,7 @@ export class AgentRuntime {
           yaraPath: config.scan.yaraPath,
         }));
     // The channel's hello lists running jobs, and the jobs send through the channel: the
-    // channel reaches the runner through this late-bound reference.
-    const ref: { jobs: JobRunner | null; runtime: AgentRuntime | null } = { jobs: null, runtime: null };
+    // channel reaches the runner through `ref` too.
     const channel = new AgentChannel({
       serverUrl: config.serverUrl,
       certSha256: config.certSha256,
@@ -177,6 +213,7 @@ export class AgentRuntime {
       ...(opts.random ? { random: opts.random } : {}),
       ...(opts.backoff ? { backoff: opts.backoff } : {}),
     });
+    ref.channel = channel;
     const registry = new HandlerRegistry([
       new IsolateDeviceHandler(
         controller,
@@ -186,8 +223,10 @@ export class AgentRuntime {
       new ReleaseDeviceHandler(controller),
       new RestrictAppExecutionHandler(controller),
       new RemoveAppRestrictionHandler(controller),
-      new RunAvScanHandler(opts.ports.scanner, config.scan.cpuLimit, (sha256) =>
-        ref.runtime ? ref.runtime.allowedHash(sha256) : Promise.resolve(false),
+      new RunAvScanHandler(
+        observingScanner(opts.ports.scanner, events, opts.now),
+        config.scan.cpuLimit,
+        (sha256) => (ref.runtime ? ref.runtime.allowedHash(sha256) : Promise.resolve(false)),
       ),
       new CollectInvestigationPackageHandler(
         opts.ports.collector,
@@ -211,7 +250,14 @@ export class AgentRuntime {
       ...(opts.progressIntervalMs !== undefined ? { progressIntervalMs: opts.progressIntervalMs } : {}),
     });
     ref.jobs = jobs;
-    ref.runtime = new AgentRuntime(opts, { channel, reporter, desired: controller, jobs });
+    ref.runtime = new AgentRuntime(opts, {
+      channel,
+      reporter,
+      desired: controller,
+      jobs,
+      events,
+      eventReporter,
+    });
     return ref.runtime;
   }
 
@@ -230,8 +276,11 @@ export class AgentRuntime {
       this.reporter.setIssue('desired_state', `re-applying desired state failed: ${errorMessage(e)}`);
     }
     await this.jobs.open();
+    await this.eventReporter?.start();
+    await this.startObserver();
     this.reporter.onChange((state) => this.channel.send({ type: 'state', state }));
     this.channel.onWelcome(() => {
+      this.eventReporter?.reconnected();
       void this.jobs
         .flushOutbox()
         .catch((e: unknown) => this.log.error('re-sending results failed', { error: errorMessage(e) }));
@@ -292,6 +341,30 @@ export class AgentRuntime {
     return this.indicators;
   }
 
+  /** Reports executed images as file observations (`observe.execIntervalMs`, 0 = off). */
+  private async startObserver(): Promise<void> {
+    const { config } = this.opts;
+    const intervalMs = config.observe?.execIntervalMs ?? 30_000;
+    if (intervalMs === 0) return;
+    try {
+      const [{ ExecObserver }, { FsRoot }] = await Promise.all([
+        import('./observe/exec-observer.js'),
+        import('./quarantine/fs-root.js'),
+      ]);
+      this.observer = new ExecObserver({
+        sink: this.events,
+        root: await FsRoot.open(config.fsRoot),
+        intervalMs,
+        log: this.log,
+        ...(this.opts.now ? { now: this.opts.now } : {}),
+      });
+      this.observer.start();
+    } catch (e) {
+      // Observations are a nicety next to enforcement: the agent runs on without them.
+      this.log.error('cannot observe executed images', { error: errorMessage(e) });
+    }
+  }
+
   /** Whether an allow indicator covers this SHA-256 (scans then do not report it). */
   async allowedHash(sha256: string): Promise<boolean> {
     const { store } = await this.indicatorSync();
@@ -299,6 +372,8 @@ export class AgentRuntime {
   }
 
   async stop(): Promise<void> {
+    await this.observer?.stop();
+    this.eventReporter?.stop();
     if (this.indicators) {
       const i = await this.indicators;
       await i.enforcement?.stop();
@@ -322,6 +397,9 @@ export class AgentRuntime {
         return;
       case 'result_ack':
         this.jobs.handleResultAck(m.actionId).catch(fail);
+        return;
+      case 'events_ack':
+        this.eventReporter?.acked(m);
         return;
       case 'indicators_changed':
         this.indicatorSync()

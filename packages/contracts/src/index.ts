@@ -130,6 +130,28 @@ export {
 } from './agent/agent-protocol.js';
 export { registerContractKinds } from './agent/contract-kinds.js';
 export {
+  MAX_EVENTS_PER_BATCH,
+  DEVICE_EVENT_KINDS,
+  EXEC_DENIAL_REASONS,
+  FILE_OBSERVATION_SOURCES,
+  REMEDIATION_OUTCOMES,
+  EVENTS_ACK_STATUSES,
+  ExecDeniedEvent,
+  ExecControlFailedOpenEvent,
+  FileObservedEvent,
+  RemediatedEvent,
+  DeviceEvent,
+  EventsMessage,
+  EventsAckMessage,
+} from './agent/agent-events.protocol.js';
+export type {
+  DeviceEventKind,
+  ExecDenialReason,
+  FileObservationSource,
+  RemediationOutcome,
+  EventsAckStatus,
+} from './agent/agent-events.protocol.js';
+export {
   MAX_BATCH_DEVICES,
   DeviceSelector,
   ActionBatchRequest,

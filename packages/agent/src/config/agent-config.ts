@@ -39,6 +39,7 @@ const AbsolutePath = Type.String({ minLength: 1, pattern: '^/', description: 'an
  * | `dns.filterUid` | uid owning the filter's sockets, exempt from the redirect | the `quell-dns` account's, else `DEFAULT_DNS_FILTER_UID` |
  * | `dns.blockMode` | `nxdomain` or `sinkhole` (0.0.0.0 / ::) | `nxdomain` |
  * | `dns.port` | the filter's loopback port | any free one |
+ * | `observe.execIntervalMs` | how often running images are listed and reported (file observations); `0` turns it off | `30000` |
  */
 export const AgentConfigFile = Type.Object(
   {
@@ -118,6 +119,16 @@ export const AgentConfigFile = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    observe: Type.Optional(
+      Type.Object(
+        {
+          execIntervalMs: Type.Optional(
+            Type.Integer({ minimum: 0, maximum: 86_400_000, description: 'ms; 0 turns it off' }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -147,6 +158,8 @@ export interface AgentConfig {
     blockMode: DnsBlockMode;
     port: number | null;
   };
+  /** File observations (issue 4); absent: the defaults. */
+  observe?: { execIntervalMs: number };
 }
 
 export const CONFIG_DEFAULTS = {
@@ -160,6 +173,7 @@ export const CONFIG_DEFAULTS = {
   clamdSocket: '/run/clamav/clamd.ctl',
   yaraPath: 'yara',
   dpkgDir: '/var/lib/dpkg',
+  execObserveIntervalMs: 30_000,
 } as const;
 
 const check = TypeCompiler.Compile(AgentConfigFile);
@@ -217,5 +231,6 @@ export function withDefaults(file: AgentConfigFile): AgentConfig {
       blockMode: file.dns?.blockMode ?? 'nxdomain',
       port: file.dns?.port ?? null,
     },
+    observe: { execIntervalMs: file.observe?.execIntervalMs ?? CONFIG_DEFAULTS.execObserveIntervalMs },
   };
 }

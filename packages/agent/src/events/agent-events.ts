@@ -1,52 +1,23 @@
+import type { DeviceEvent } from '@quell/contracts/agent';
+
 /**
  * What the agent tells the server happened on the device outside a command (issue 4): executions
  * it denied, files it saw, copies it remediated on its own. The runtime holds one sink; the
- * enforcement modules emit into it and the channel-side reporter batches them to the server.
+ * enforcement modules emit into it and the {@link EventReporter} batches them to the server. The
+ * shapes are the protocol's (`@quell/contracts/agent`, `DeviceEvent`), so what is emitted is what
+ * is sent.
  */
-export const EXEC_DENIAL_REASONS = ['untrusted', 'blocked_indicator'] as const;
-export type ExecDenialReason = (typeof EXEC_DENIAL_REASONS)[number];
+export { EXEC_DENIAL_REASONS, FILE_OBSERVATION_SOURCES, REMEDIATION_OUTCOMES } from '@quell/contracts/agent';
+export type { ExecDenialReason, FileObservationSource, RemediationOutcome } from '@quell/contracts/agent';
 
-export const FILE_OBSERVATION_SOURCES = ['exec', 'scan', 'package'] as const;
-export type FileObservationSource = (typeof FILE_OBSERVATION_SOURCES)[number];
+export type AgentEvent = DeviceEvent;
 
-export const REMEDIATION_OUTCOMES = ['quarantined', 'refused', 'failed'] as const;
-export type RemediationOutcome = (typeof REMEDIATION_OUTCOMES)[number];
+/** Events that must reach the server even across agent restarts (they become alerts). */
+export const SECURITY_EVENT_KINDS = ['exec_denied', 'exec_control_failed_open', 'remediated'] as const;
 
-export type AgentEvent =
-  | {
-      kind: 'exec_denied';
-      path: string;
-      pid: number;
-      sha256: string | null;
-      reason: ExecDenialReason;
-      /** The block indicator that matched, when `reason` is `blocked_indicator`. */
-      indicatorId: string | null;
-      at: number;
-    }
-  | { kind: 'exec_control_failed_open'; error: string; at: number }
-  | {
-      kind: 'file_observed';
-      source: FileObservationSource;
-      path: string;
-      sha256: string;
-      sha1: string | null;
-      md5: string | null;
-      size: number | null;
-      user: string | null;
-      at: number;
-    }
-  | {
-      kind: 'remediated';
-      path: string;
-      sha256: string;
-      /** The block-and-remediate indicator that matched. */
-      indicatorId: string | null;
-      /** The vault entry, when the copy was quarantined. */
-      quarantineId: string | null;
-      outcome: RemediationOutcome;
-      error: string | null;
-      at: number;
-    };
+export function isSecurityEvent(e: AgentEvent): boolean {
+  return (SECURITY_EVENT_KINDS as readonly string[]).includes(e.kind);
+}
 
 export interface AgentEventSink {
   emit(e: AgentEvent): void;

@@ -8,6 +8,7 @@ import {
   TRAFFIC_DIRECTIONS,
 } from '@quell/core';
 import { Enum } from '../common.schemas.js';
+import { EventsAckMessage, EventsMessage } from './agent-events.protocol.js';
 
 /**
  * The agent protocol (ARCHITECTURE §4). Agents talk to the server's agent listener, which is
@@ -345,6 +346,7 @@ export const IndicatorsSnapshotMessage = Type.Object(
 );
 
 export const ServerMessage = Type.Union([
+  EventsAckMessage,
   IndicatorsChangedMessage,
   IndicatorsDeltaMessage,
   IndicatorsSnapshotMessage,
@@ -434,6 +436,7 @@ export const IndicatorsSyncMessage = Type.Object(
 );
 
 export const AgentMessage = Type.Union([
+  EventsMessage,
   IndicatorsSyncMessage,
   HelloMessage,
   HeartbeatMessage,

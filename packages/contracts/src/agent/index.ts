@@ -45,3 +45,25 @@ export {
   IndicatorsSyncMessage,
 } from './agent-protocol.js';
 export { registerContractKinds } from './contract-kinds.js';
+export {
+  MAX_EVENTS_PER_BATCH,
+  DEVICE_EVENT_KINDS,
+  EXEC_DENIAL_REASONS,
+  FILE_OBSERVATION_SOURCES,
+  REMEDIATION_OUTCOMES,
+  EVENTS_ACK_STATUSES,
+  ExecDeniedEvent,
+  ExecControlFailedOpenEvent,
+  FileObservedEvent,
+  RemediatedEvent,
+  DeviceEvent,
+  EventsMessage,
+  EventsAckMessage,
+} from './agent-events.protocol.js';
+export type {
+  DeviceEventKind,
+  ExecDenialReason,
+  FileObservationSource,
+  RemediationOutcome,
+  EventsAckStatus,
+} from './agent-events.protocol.js';

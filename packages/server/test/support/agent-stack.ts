@@ -3,9 +3,9 @@ import pino from 'pino';
 import { createStore, type DatabaseConfig, type Store } from '@quell/store';
 import { createIds, createServices, type ManualClock, type Services } from '@quell/server';
 import type { AgentKeys } from '../../src/agents/keys/agent-keys.js';
-import { attachAgentGateway } from '../../src/agents/gateway/agent-support.js';
+import { attachAgentGateway, type AgentSupportOptions } from '../../src/agents/gateway/agent-support.js';
 import { AgentListener } from '../../src/agents/gateway/agent-listener.js';
-import type { AgentGateway, AgentGatewayOptions } from '../../src/agents/gateway/agent-gateway.js';
+import type { AgentGateway } from '../../src/agents/gateway/agent-gateway.js';
 import { blobUploadSink } from '../../src/agents/gateway/blob-upload-sink.js';
 import { attachExpiryNotifier } from '../../src/engine/expiry-notifier.js';
 
@@ -23,7 +23,8 @@ export async function startStack(
   db: DatabaseConfig,
   dataDir: string,
   clock: ManualClock,
-  gatewayOpts: Partial<AgentGatewayOptions> = {},
+  /** Gateway options a test needs (timeouts, device-event rate and windows…). */
+  gatewayOpts: Partial<AgentSupportOptions> = {},
 ): Promise<Stack> {
   const store = await createStore(db);
   const log = pino({ level: 'silent' });

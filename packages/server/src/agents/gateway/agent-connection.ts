@@ -17,6 +17,8 @@ export interface ConnectionHandler {
   /** Any message after the hello. */
   message(conn: AgentConnection, msg: Exclude<AgentMessage, HelloMessage>): Promise<void>;
   closed(conn: AgentConnection): void;
+  /** A frame that is not a protocol message (`raw`: its JSON, if it parsed), already logged. */
+  invalid?(conn: AgentConnection, raw: unknown, why: string): void;
 }
 
 export type CloseCode = (typeof CLOSE_CODES)[keyof typeof CLOSE_CODES];
@@ -120,6 +122,7 @@ export class AgentConnection {
       const why = e instanceof AgentProtocolError ? e.message : String(e);
       this.log.warn({ deviceId: this.deviceId, remote: this.remote, why }, 'bad agent message');
       if (!this.authenticated) this.close(CLOSE_CODES.badHello, why);
+      else this.handler.invalid?.(this, e instanceof AgentProtocolError ? e.raw : undefined, why);
       return;
     }
     this.chain = this.chain

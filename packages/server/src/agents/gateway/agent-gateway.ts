@@ -19,6 +19,7 @@ import type { ServiceContext } from '../../services/context.js';
 import { AgentConnection, type ConnectionHandler } from './agent-connection.js';
 import type { AgentIdentity, AgentResults } from './agent-results.js';
 import { Coalescer } from '../../engine/coalescer.js';
+import type { DeviceEvents } from './device-events.js';
 import type { IndicatorSync } from './indicator-sync.js';
 import type { CommandFactory } from './command-factory.js';
 import type { UploadSink } from './gateway-ports.js';
@@ -63,6 +64,8 @@ export interface AgentGatewayDeps {
   dispatchBacklogged?: () => boolean;
   /** Answers agents' indicator sync requests (issue 4); absent, they get nothing. */
   indicators?: IndicatorSync;
+  /** Applies device events (issue 4); absent, batches are answered `rejected`. */
+  events?: DeviceEvents;
 }
 
 interface AckWaiter {
@@ -224,6 +227,7 @@ export class AgentGateway implements AgentChannel {
   private readonly handler: ConnectionHandler = {
     hello: (conn, msg) => this.hello(conn, msg),
     message: (conn, msg) => this.message(conn, msg),
+    invalid: (conn, raw, why) => this.invalid(conn, raw, why),
     closed: (conn) => this.closed(conn),
   };
 
@@ -342,6 +346,18 @@ export class AgentGateway implements AgentChannel {
         conn.send(await this.deps.indicators.answer(who.deviceId, msg));
         return;
       }
+      case 'events': {
+        const ack = this.deps.events
+          ? await this.deps.events.apply(who, msg)
+          : {
+              type: 'events_ack' as const,
+              batchId: msg.batchId,
+              status: 'rejected' as const,
+              error: 'this server does not take device events',
+            };
+        conn.send(ack);
+        return;
+      }
       case 'stream_open':
         return this.streams.get(conn)?.opened(msg);
       case 'stream_data':
@@ -352,6 +368,17 @@ export class AgentGateway implements AgentChannel {
         // The server opens no streams towards agents yet.
         return;
     }
+  }
+
+  /**
+   * A frame that failed the schema after the hello. A batch of events is answered `rejected` with
+   * the reason (nothing of it was written), so the agent drops it instead of re-sending it forever.
+   */
+  private invalid(conn: AgentConnection, raw: unknown, why: string): void {
+    if (!conn.authenticated || typeof raw !== 'object' || raw === null) return;
+    const { type, batchId } = raw as { type?: unknown; batchId?: unknown };
+    if (type !== 'events' || typeof batchId !== 'string' || !/^[A-Za-z0-9_.:-]{1,64}$/.test(batchId)) return;
+    conn.send({ type: 'events_ack', batchId, status: 'rejected', error: why.slice(0, 2000) });
   }
 
   private async acked(

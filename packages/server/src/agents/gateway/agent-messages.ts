@@ -1,5 +1,6 @@
 import type { TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import type { ValueError } from '@sinclair/typebox/errors';
 import { AgentMessage, EnrollRequest, registerContractKinds, type ServerMessage } from '@quell/contracts';
 
 registerContractKinds();
@@ -20,15 +21,44 @@ const checkEnrollRequest: TypeCheck<typeof EnrollRequest> = TypeCompiler.Compile
 
 /** A message an agent sent that is not one the protocol knows; the text says what was wrong. */
 export class AgentProtocolError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** The frame's JSON value, when it parsed (so the gateway can answer what it names). */
+    readonly raw?: unknown,
+  ) {
     super(message);
     this.name = 'AgentProtocolError';
   }
 }
 
+/**
+ * The most telling problem: for a union (the message types, the event kinds) TypeBox reports
+ * only "Expected union value"; the variant whose discriminant (`type`, `kind`) matches says what
+ * is wrong. Without one that matches, the union error itself is the answer.
+ */
+function deepest(e: ValueError): ValueError {
+  for (const variant of e.errors) {
+    const errs = [...take(variant, 50)];
+    const first = errs[0];
+    if (!first || errs.some((x) => /\/(type|kind)$/.test(x.path))) continue;
+    return deepest(first);
+  }
+  return e;
+}
+
+function* take<T>(it: Iterable<T>, n: number): Generator<T> {
+  if (n <= 0) return;
+  for (const x of it) {
+    yield x;
+    if (--n <= 0) return;
+  }
+}
+
 function firstProblem<T extends TSchema>(check: TypeCheck<T>, value: unknown): string {
-  const e = check.Errors(value).First();
-  return e ? `${e.path || '/'}: ${e.message}` : 'does not match the schema';
+  const first = check.Errors(value).First();
+  if (!first) return 'does not match the schema';
+  const e = deepest(first);
+  return `${e.path || '/'}: ${e.message}`;
 }
 
 /** Parses one text frame into an agent message; throws {@link AgentProtocolError}. */
@@ -44,10 +74,10 @@ export function parseAgentMessage(text: string): AgentMessage {
   const check = checkByType.get(type);
   if (check) {
     if (check.Check(value)) return value as AgentMessage;
-    throw new AgentProtocolError(`bad ${type} message: ${firstProblem(check, value)}`);
+    throw new AgentProtocolError(`bad ${type} message: ${firstProblem(check, value)}`, value);
   }
   if (checkAgentMessage.Check(value)) return value;
-  throw new AgentProtocolError(`bad ${type} message: ${firstProblem(checkAgentMessage, value)}`);
+  throw new AgentProtocolError(`bad ${type} message: ${firstProblem(checkAgentMessage, value)}`, value);
 }
 
 /** Checks an enrollment body; throws {@link AgentProtocolError} naming the first problem. */

@@ -9,6 +9,7 @@ import type { GatewayKeys, UploadSink } from './gateway-ports.js';
 import { PresenceWriter } from './presence-writer.js';
 import { ProgressWriter } from './progress-writer.js';
 import { IndicatorSync } from './indicator-sync.js';
+import { DeviceEvents, type DeviceEventsOptions } from './device-events.js';
 
 const AGENT_TYPES: ReadonlySet<string> = new Set(AGENT_ACTION_TYPES);
 
@@ -17,6 +18,8 @@ export interface AgentSupportOptions extends AgentGatewayOptions {
   uploads: UploadSink;
   /** Heartbeat batching period. Default 2000 ms. */
   presenceFlushMs?: number;
+  /** Device events: the denial dedup window and the per-device rate (defaults in DeviceEvents). */
+  events?: DeviceEventsOptions;
 }
 
 /**
@@ -26,7 +29,7 @@ export interface AgentSupportOptions extends AgentGatewayOptions {
  */
 export function attachAgentGateway(services: Services, opts: AgentSupportOptions): AgentGateway {
   const { ctx } = services;
-  const { keys, uploads, presenceFlushMs, ...gatewayOpts } = opts;
+  const { keys, uploads, presenceFlushMs, events, ...gatewayOpts } = opts;
   const gateway = new AgentGateway(
     {
       ctx,
@@ -42,6 +45,19 @@ export function attachAgentGateway(services: Services, opts: AgentSupportOptions
       progress: new ProgressWriter(ctx.store, ctx.clock, ctx.log),
       uploads,
       indicators: new IndicatorSync(ctx, services.indicators),
+      events: new DeviceEvents(
+        {
+          log: ctx.log,
+          now: () => ctx.clock.now(),
+          files: services.files,
+          ingest: services.ingest,
+          indicator: async (id) => {
+            const i = await services.indicators.get(id).catch(() => null);
+            return i && { title: i.title, severity: i.severity, generateAlert: i.generateAlert };
+          },
+        },
+        events,
+      ),
       wakeDispatcher: () => services.dispatcher.wake(),
       dispatchBacklogged: () => services.dispatcher.backlogged,
     },
