@@ -39,6 +39,8 @@ const AbsolutePath = Type.String({ minLength: 1, pattern: '^/', description: 'an
  * | `dns.filterUid` | uid owning the filter's sockets, exempt from the redirect | the `quell-dns` account's, else `DEFAULT_DNS_FILTER_UID` |
  * | `dns.blockMode` | `nxdomain` or `sinkhole` (0.0.0.0 / ::) | `nxdomain` |
  * | `dns.port` | the filter's loopback port | any free one |
+ * | `remediation.watchPaths` | device paths (under `fsRoot`) watched for new copies of block-and-remediate hashes; `[]` turns the watcher off | `/tmp`, `/var/tmp`, `/dev/shm`, `/home`, `/root` |
+ * | `remediation.maxWatchedDirs` | directories watched at most (one inotify watch each) | `8192` |
  */
 export const AgentConfigFile = Type.Object(
   {
@@ -118,6 +120,15 @@ export const AgentConfigFile = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    remediation: Type.Optional(
+      Type.Object(
+        {
+          watchPaths: Type.Optional(Type.Array(AbsolutePath, { maxItems: 64 })),
+          maxWatchedDirs: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -147,6 +158,8 @@ export interface AgentConfig {
     blockMode: DnsBlockMode;
     port: number | null;
   };
+  /** Block-and-remediate hash indicators: where new copies are watched for. */
+  remediation: { watchPaths: string[]; maxWatchedDirs: number };
 }
 
 export const CONFIG_DEFAULTS = {
@@ -160,6 +173,8 @@ export const CONFIG_DEFAULTS = {
   clamdSocket: '/run/clamav/clamd.ctl',
   yaraPath: 'yara',
   dpkgDir: '/var/lib/dpkg',
+  watchPaths: ['/tmp', '/var/tmp', '/dev/shm', '/home', '/root'],
+  maxWatchedDirs: 8192,
 } as const;
 
 const check = TypeCompiler.Compile(AgentConfigFile);
@@ -216,6 +231,10 @@ export function withDefaults(file: AgentConfigFile): AgentConfig {
       filterUid: file.dns?.filterUid ?? null,
       blockMode: file.dns?.blockMode ?? 'nxdomain',
       port: file.dns?.port ?? null,
+    },
+    remediation: {
+      watchPaths: file.remediation?.watchPaths ?? [...CONFIG_DEFAULTS.watchPaths],
+      maxWatchedDirs: file.remediation?.maxWatchedDirs ?? CONFIG_DEFAULTS.maxWatchedDirs,
     },
   };
 }
