@@ -48,19 +48,8 @@ describe.skipIf(missing.length)('e2e: hash indicators on a real, unrestricted ag
   let agentLog = '';
   let dropped: string;
 
-  beforeAll(async () => {
-    execFileSync('make', ['-s', '-C', NATIVE], { stdio: 'inherit' });
-    s = await createStack();
-    mnt = createTestMount();
-    dropped = join(mnt.writableDir, 'dropped-tool');
-    writeFileSync(dropped, '#!/bin/sh\n# some tool an attacker dropped\nexit 0\n');
-    chmodSync(dropped, 0o755);
-    await s.agent.stop();
-    s.agent.patchConfig({
-      fsRoot: mnt.root,
-      execControl: { enabled: true, helperPath: join(NATIVE, 'build/quell-execd'), marks: mnt.marks },
-      remediation: { watchPaths: ['/tmp'] },
-    });
+  /** The agent in `dev`'s network namespace and the test's mount namespace. */
+  const startAgent = (): void => {
     agent = spawn(
       'nsenter',
       [
@@ -75,16 +64,34 @@ describe.skipIf(missing.length)('e2e: hash indicators on a real, unrestricted ag
     );
     agent.stdout?.on('data', (d: Buffer) => (agentLog += d.toString()));
     agent.stderr?.on('data', (d: Buffer) => (agentLog += d.toString()));
+  };
+  const killAgent = async (): Promise<void> => {
+    if (!agent || agent.exitCode !== null) return;
+    const gone = new Promise((r) => agent!.once('exit', r));
+    agent.kill('SIGKILL');
+    await gone;
+  };
+
+  beforeAll(async () => {
+    execFileSync('make', ['-s', '-C', NATIVE], { stdio: 'inherit' });
+    s = await createStack();
+    mnt = createTestMount();
+    dropped = join(mnt.writableDir, 'dropped-tool');
+    writeFileSync(dropped, '#!/bin/sh\n# some tool an attacker dropped\nexit 0\n');
+    chmodSync(dropped, 0o755);
+    await s.agent.stop();
+    s.agent.patchConfig({
+      fsRoot: mnt.root,
+      execControl: { enabled: true, helperPath: join(NATIVE, 'build/quell-execd'), marks: mnt.marks },
+      remediation: { watchPaths: ['/tmp'] },
+    });
+    startAgent();
     await s.waitOnline(20_000).catch((e: Error) => {
       throw new Error(`${e.message}\nagent log:\n${agentLog}`);
     });
   });
   afterAll(async () => {
-    if (agent && agent.exitCode === null) {
-      const gone = new Promise((r) => agent!.once('exit', r));
-      agent.kill('SIGKILL');
-      await gone;
-    }
+    await killAgent();
     mnt?.cleanup();
     await s?.close();
   });
@@ -209,5 +216,39 @@ describe.skipIf(missing.length)('e2e: hash indicators on a real, unrestricted ag
     expect(restored.status, JSON.stringify(restored)).toBe('succeeded');
     expect(readFileSync(existing, 'utf8')).toBe(PAYLOAD);
     expect(readFileSync(fresh, 'utf8')).toBe(PAYLOAD);
+  });
+
+  it('a restarted agent blocks what it held before it can reach the server', async () => {
+    const sha = createHash('sha256').update(readFileSync(dropped)).digest('hex');
+    const created = await s.server.ok('POST', '/api/indicators', {
+      type: 'sha256',
+      value: sha,
+      action: 'block',
+      title: 'e2e dropped tool, again',
+    });
+    await eventually(
+      () => run(dropped),
+      (r) => r.code === 126,
+      5000,
+      'exec denied',
+    );
+    // The store is persisted at most every 30 s; a clean stop writes it.
+    const stopped = new Promise((r) => agent!.once('exit', r));
+    agent!.kill('SIGTERM');
+    await stopped;
+    await s.server.stop();
+    expect((await run(dropped)).code).toBe(0);
+
+    agentLog = '';
+    startAgent();
+    await eventually(
+      () => run(dropped),
+      (r) => r.code === 126,
+      10_000,
+      'exec denied after restart',
+    );
+    expect(agentLog).not.toContain('connected to the server');
+    await s.server.start();
+    await s.server.ok('DELETE', `/api/indicators/${created.indicator.id as string}`);
   });
 });

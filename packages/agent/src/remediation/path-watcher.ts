@@ -19,7 +19,7 @@ export interface PathWatcherOptions {
 
 /**
  * Watches directory trees for new and changed files with inotify, one watch per directory
- * (`fs.watch` without `recursive`, whose Linux implementation in Node 20 stats every file).
+ * (`fs.watch` without `recursive`: on Linux, Node 20's recursive mode adds a watch per file).
  * New subdirectories are watched as they appear, and the files already in them are reported,
  * since a whole tree can be moved in at once. Symlinks are not followed. Each path is reported
  * once its events have settled, so a file being written is hashed when complete, not per write.
