@@ -385,7 +385,9 @@ export class AgentRuntime {
     return {
       signature: (sha256) => {
         const m = store.lookupHash('sha256', sha256);
-        if (!m || m.action === 'allow') return null;
+        // generateAlert false keeps a match quiet, except where the copy must be found to be remediated.
+        if (!m || m.action === 'allow' || (!m.generateAlert && m.action !== 'block_and_remediate'))
+          return null;
         return { name: `indicator:${m.title}`, severity: m.severity };
       },
       remediate: (found) => remediator.remediateFound(found),
