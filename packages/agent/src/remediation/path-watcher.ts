@@ -85,13 +85,7 @@ export class PathWatcher {
 
   private addWatch(dir: string): boolean {
     if (this.watchers.size >= this.maxDirs) {
-      if (!this.warnedFull) {
-        this.warnedFull = true;
-        this.o.log.warn('remediation watcher: directory limit reached; deeper directories are not watched', {
-          maxDirs: this.maxDirs,
-          at: dir,
-        });
-      }
+      this.warnFull(dir, `remediation.maxWatchedDirs (${this.maxDirs}) is reached`);
       return false;
     }
     try {
@@ -106,9 +100,24 @@ export class PathWatcher {
       this.watchers.set(dir, w);
       return true;
     } catch (e) {
+      // ENOSPC: the kernel's inotify watch limit (fs.inotify.max_user_watches) is reached.
+      if ((e as NodeJS.ErrnoException).code === 'ENOSPC') {
+        this.warnFull(dir, 'the kernel inotify watch limit (fs.inotify.max_user_watches) is reached');
+        return false;
+      }
       this.o.log.debug('remediation watcher: cannot watch', { dir, error: String(e) });
       return true;
     }
+  }
+
+  private warnFull(at: string, why: string): void {
+    if (this.warnedFull) return;
+    this.warnedFull = true;
+    this.o.log.warn('remediation watcher: not watching every directory; copies there wait for a scan', {
+      why,
+      at,
+      watched: this.watchers.size,
+    });
   }
 
   private schedule(path: string): void {
