@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AgentState, Inventory, ServerMessage } from '@quell/contracts/agent';
 import type { AgentConfig } from './config/agent-config.js';
@@ -15,10 +16,11 @@ import {
   RemoveAppRestrictionHandler,
   RestrictAppExecutionHandler,
 } from './handlers/app-restriction.handlers.js';
-import { RunAvScanHandler } from './handlers/run-av-scan.handler.js';
+import { RunAvScanHandler, type ScanIndicators } from './handlers/run-av-scan.handler.js';
 import { LazyHandler } from './handlers/lazy.handler.js';
 import type { ActionHandler } from './handlers/action-handler.js';
 import type { FileQuarantine } from './quarantine/index.js';
+import type { BlockRemediator, HashIndicatorEnforcement } from './remediation/index.js';
 import type { UploadOutcome } from './transport/upload.js';
 import type { IndicatorSyncClient } from './indicators/indicator-sync.client.js';
 import type {
@@ -111,6 +113,10 @@ interface IndicatorParts {
   sync: IndicatorSyncClient;
   /** Null when the ports give no IP enforcement (tests with fake ports). */
   enforcement: IndicatorEnforcement | null;
+  /** Hash indicators: the exec-control blocklist and the new-copy watcher, switched by the store. */
+  hashes: HashIndicatorEnforcement;
+  /** Quarantines copies of block-and-remediate hashes (watcher, scans). */
+  remediator: BlockRemediator;
 }
 
 /**
@@ -132,6 +138,8 @@ export class AgentRuntime {
   private stopped: Promise<ChannelStopReason>;
   /** Indicators (issue 4), loaded at the first welcome; see {@link indicatorSync}. */
   private indicators: Promise<IndicatorParts> | null = null;
+  /** The device's one quarantine, shared by the file actions and indicator remediation. */
+  private readonly quarantine: () => Promise<FileQuarantine>;
 
   private constructor(
     private readonly opts: AgentRuntimeOptions,
@@ -142,6 +150,7 @@ export class AgentRuntime {
       jobs: JobRunner;
       events: AgentEventSink;
       eventReporter: EventReporter | null;
+      quarantine: () => Promise<FileQuarantine>;
     },
   ) {
     this.log = opts.log ?? silentLogger;
@@ -151,6 +160,7 @@ export class AgentRuntime {
     this.jobs = parts.jobs;
     this.events = parts.events;
     this.eventReporter = parts.eventReporter;
+    this.quarantine = parts.quarantine;
     this.stopped = new Promise((resolve) => this.channel.onStop(resolve));
   }
 
@@ -178,7 +188,14 @@ export class AgentRuntime {
           log,
           ...(opts.now ? { now: opts.now } : {}),
         });
-    const events: AgentEventSink = opts.events ?? eventReporter!;
+    const sink: AgentEventSink = opts.events ?? eventReporter!;
+    // Every device event is also logged (debug), so what the agent reported can be read back.
+    const events: AgentEventSink = {
+      emit: (e) => {
+        log.debug('device event', { event: e });
+        sink.emit(e);
+      },
+    };
     const { reporter, controller } = createDesiredState({
       ...opts,
       onExecEvent: (e) => {
@@ -186,6 +203,9 @@ export class AgentRuntime {
         events.emit(execControlEvent(e, config.fsRoot));
       },
     });
+    const quarantine = sharedQuarantine(config, log, (sha256) =>
+      ref.runtime ? ref.runtime.allowedHash(sha256) : Promise.resolve(false),
+    );
     const inventory =
       opts.inventory ??
       (() =>
@@ -227,13 +247,14 @@ export class AgentRuntime {
         observingScanner(opts.ports.scanner, events, opts.now),
         config.scan.cpuLimit,
         (sha256) => (ref.runtime ? ref.runtime.allowedHash(sha256) : Promise.resolve(false)),
+        () => (ref.runtime ? ref.runtime.scanIndicators() : Promise.resolve(null)),
       ),
       new CollectInvestigationPackageHandler(
         opts.ports.collector,
         (id, path, signal) => channel.upload(id, path, signal),
         join(config.stateDir, 'work'),
       ),
-      ...fileHandlers(config, log, (id, path, signal) => channel.upload(id, path, signal)),
+      ...fileHandlers(config, log, quarantine, (id, path, signal) => channel.upload(id, path, signal)),
     ]);
     const jobs = new JobRunner({
       registry,
@@ -257,6 +278,7 @@ export class AgentRuntime {
       jobs,
       events,
       eventReporter,
+      quarantine,
     });
     return ref.runtime;
   }
@@ -276,6 +298,12 @@ export class AgentRuntime {
       this.reporter.setIssue('desired_state', `re-applying desired state failed: ${errorMessage(e)}`);
     }
     await this.jobs.open();
+    // Indicators held from before a restart are enforced now, not only after the server answers.
+    if (existsSync(join(this.opts.config.stateDir, 'indicators', 'indicators.bin'))) {
+      void this.indicatorSync().catch((e: unknown) =>
+        this.log.error('loading indicators failed', { error: errorMessage(e) }),
+      );
+    }
     await this.eventReporter?.start();
     await this.startObserver();
     this.reporter.onChange((state) => this.channel.send({ type: 'state', state }));
@@ -336,7 +364,8 @@ export class AgentRuntime {
         });
         await enforcement.start();
       }
-      return { store, persistence, sync, enforcement };
+      const { hashes, remediator } = await this.hashIndicators(store);
+      return { store, persistence, sync, enforcement, hashes, remediator };
     })();
     return this.indicators;
   }
@@ -365,6 +394,72 @@ export class AgentRuntime {
     }
   }
 
+  /**
+   * Hash indicators (issue 4): blocked hashes stop executing (the exec control's blocklist, set
+   * while any is held), and copies of block-and-remediate hashes are quarantined as they appear
+   * under the configured paths and when a scan finds them.
+   */
+  private async hashIndicators(
+    store: IndicatorStore,
+  ): Promise<Pick<IndicatorParts, 'hashes' | 'remediator'>> {
+    const [{ StoreHashBlocklist }, r] = await Promise.all([
+      import('./indicators/index.js'),
+      import('./remediation/index.js'),
+    ]);
+    const { config } = this.opts;
+    const blocklist = new StoreHashBlocklist(store);
+    const remediator = new r.BlockRemediator({
+      indicators: blocklist,
+      quarantine: this.quarantine,
+      fsRoot: config.fsRoot,
+      events: this.events,
+      log: this.log,
+    });
+    const roots = config.remediation.watchPaths.map((p) => join(config.fsRoot, p));
+    const hashes = new r.HashIndicatorEnforcement({
+      store,
+      blocklist,
+      setBlocklist: (list) => this.desired.setExecBlocklist(list),
+      watch: roots.length
+        ? async () => {
+            const w = new r.PathWatcher({
+              roots,
+              exclude: [config.stateDir],
+              maxDirs: config.remediation.maxWatchedDirs,
+              onFile: (path) =>
+                void remediator
+                  .check(path)
+                  .catch((e: unknown) =>
+                    this.log.error('remediating a new copy failed', { path, error: errorMessage(e) }),
+                  ),
+              log: this.log,
+            });
+            await w.start();
+            this.log.info('watching for copies of block-and-remediate hashes', { roots, dirs: w.watched });
+            return () => w.stop();
+          }
+        : null,
+      log: this.log,
+    });
+    await hashes.start();
+    return { hashes, remediator };
+  }
+
+  /** What the agent's hash indicators add to a scan: detections, and remediation of copies. */
+  async scanIndicators(): Promise<ScanIndicators> {
+    const { store, remediator } = await this.indicatorSync();
+    return {
+      signature: (sha256) => {
+        const m = store.lookupHash('sha256', sha256);
+        // generateAlert false keeps a match quiet, except where the copy must be found to be remediated.
+        if (!m || m.action === 'allow' || (!m.generateAlert && m.action !== 'block_and_remediate'))
+          return null;
+        return { name: `indicator:${m.title}`, severity: m.severity };
+      },
+      remediate: (found) => remediator.remediateFound(found),
+    };
+  }
+
   /** Whether an allow indicator covers this SHA-256 (scans then do not report it). */
   async allowedHash(sha256: string): Promise<boolean> {
     const { store } = await this.indicatorSync();
@@ -376,6 +471,7 @@ export class AgentRuntime {
     this.eventReporter?.stop();
     if (this.indicators) {
       const i = await this.indicators;
+      await i.hashes.stop();
       await i.enforcement?.stop();
       await i.persistence.stop();
     }
@@ -424,38 +520,48 @@ export class AgentRuntime {
   }
 }
 
+/** The device's quarantine, made on first use; allow indicators make it refuse. */
+function sharedQuarantine(
+  config: AgentRuntimeOptions['config'],
+  log: Logger,
+  isAllowed: (sha256: string) => Promise<boolean>,
+): () => Promise<FileQuarantine> {
+  let made: Promise<FileQuarantine> | null = null;
+  return () =>
+    (made ??= import('./quarantine/index.js').then(
+      (q) =>
+        new q.FileQuarantine({
+          stateDir: config.stateDir,
+          fsRoot: config.fsRoot,
+          dpkgDir: config.dpkgDir,
+          isAllowed,
+          log,
+        }),
+    ));
+}
+
 /**
  * Stop and quarantine, restore, and collect file (issue 4), loaded on their first command. One
- * vault serves both quarantine handlers, so a restore finds what a quarantine put away.
+ * vault serves both quarantine handlers and indicator remediation, so a restore finds what
+ * either put away.
  */
 function fileHandlers(
   config: AgentRuntimeOptions['config'],
   log: Logger,
+  quarantine: () => Promise<FileQuarantine>,
   upload: (actionId: string, path: string, signal: AbortSignal) => Promise<UploadOutcome>,
 ): ActionHandler[] {
-  let vault: Promise<FileQuarantine> | null = null;
-  const quarantine = async () => {
-    const q = await import('./quarantine/index.js');
-    vault ??= Promise.resolve(
-      new q.FileQuarantine({
-        stateDir: config.stateDir,
-        fsRoot: config.fsRoot,
-        dpkgDir: config.dpkgDir,
-        log,
-      }),
-    );
-    return { q, fq: await vault };
-  };
   return [
     new LazyHandler('stop_and_quarantine_file', async () => {
-      const { q, fq } = await quarantine();
+      const q = await import('./quarantine/index.js');
+      const fq = await quarantine();
       // The vaulted copy goes to the server so the file page can offer it for download.
       const copies = new q.QuarantineCopyUploader({ quarantine: fq, upload, stateDir: config.stateDir, log });
       return new q.StopAndQuarantineFileHandler(fq, copies);
     }),
     new LazyHandler('restore_quarantined_file', async () => {
-      const { q, fq } = await quarantine();
-      return new q.RestoreQuarantinedFileHandler(fq);
+      const q = await import('./quarantine/index.js');
+      return new q.RestoreQuarantinedFileHandler(await quarantine());
     }),
     new LazyHandler('collect_file', async () => {
       const { CollectFileHandler } = await import('./handlers/collect-file.handler.js');

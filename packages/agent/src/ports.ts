@@ -1,4 +1,5 @@
 import type { Detection, IsolationSpec } from '@quell/contracts/agent';
+import type { ExecDenialReason } from './events/agent-events.js';
 
 /**
  * The agent's OS-facing ports (ARCHITECTURE §4). The runtime (channel, jobs, desired state)
@@ -50,23 +51,73 @@ export interface Firewall {
 
 // --- Exec control (src/exec-control) ----------------------------------------------------------
 
+/**
+ * What the exec-control helper enforces (issue 4):
+ * - `off`: no helper runs; nothing is hashed.
+ * - `blocklist`: the device is not restricted but block hash indicators exist: only files whose
+ *   hash a blocking indicator wins for are denied; everything else runs.
+ * - `restricted`: "restrict app execution": only trusted files run (package-owned with dpkg's
+ *   checksum, or on the restriction's allow list), and blocked hashes are denied even then.
+ */
+export const EXEC_CONTROL_MODES = ['off', 'blocklist', 'restricted'] as const;
+export type ExecControlMode = (typeof EXEC_CONTROL_MODES)[number];
+
 export interface ExecControlStatus {
   state: 'off' | 'on' | 'failed';
+  /** What the helper enforces (or would, while it restarts). */
+  mode: ExecControlMode;
   /** Pid of the running native helper. */
   helperPid: number | null;
   error: string | null;
-  /** Executions denied since enable. */
+  /** Executions denied since the helper was switched on. */
   denied: number;
 }
 
 export type ExecControlEvent =
-  | { kind: 'denied'; path: string; pid: number; sha256: string | null; at: number }
+  | {
+      kind: 'denied';
+      path: string;
+      pid: number;
+      sha256: string | null;
+      reason: ExecDenialReason;
+      /** The winning block indicator, for `blocked_indicator`. */
+      indicatorId: string | null;
+      at: number;
+    }
   | { kind: 'helper_crashed'; error: string; at: number };
 
+/** The digests of one file version (lower-case hex), computed in one read. */
+export interface ExecDigests {
+  sha256: string;
+  sha1: string;
+  md5: string;
+}
+
+/** What hash indicators say about a file: the winning indicator, when it allows or blocks. */
+export interface BlocklistVerdict {
+  verdict: 'allow' | 'block';
+  indicatorId: string;
+}
+
+/**
+ * Hash indicators as the exec control consults them: a constant-time lookup against the
+ * agent's indicator store, so no list is copied per execution.
+ */
+export interface ExecBlocklist {
+  /** Null when no allow or blocking indicator covers any of the digests. */
+  decide(d: ExecDigests): BlocklistVerdict | null;
+}
+
 export interface ExecControl {
-  /** Starts enforcing: only package-owned files with matching checksums and `allowSha256` run. */
+  /** Starts restricting: only package-owned files with matching checksums and `allowSha256` run. */
   enable(opts: { allowSha256: readonly string[] }): Promise<ExecControlStatus>;
+  /** Stops restricting; the helper keeps running in `blocklist` mode while a blocklist is set. */
   disable(): Promise<ExecControlStatus>;
+  /**
+   * Sets (or clears, with null) the hash blocklist. Set: blocked hashes are denied, and the
+   * helper runs even while not restricted. Cleared while not restricted: the helper stops.
+   */
+  setBlocklist(list: ExecBlocklist | null): Promise<ExecControlStatus>;
   status(): ExecControlStatus;
   /** Denied executions and helper crashes (the helper fails open; the agent raises an alert). */
   onEvent(listener: (e: ExecControlEvent) => void): void;
@@ -80,6 +131,11 @@ export interface ScanRequest {
   yaraRules: readonly { name: string; source: string }[];
   /** Extra SHA-256 signatures (indicators) besides the built-in ones. */
   hashSignatures: readonly { sha256: string; name: string; severity: Detection['severity'] }[];
+  /**
+   * The agent's own hash indicators, looked up per file (constant time, nothing copied): a
+   * non-null answer is a detection. Consulted after `hashSignatures`.
+   */
+  indicatorSignature?: (sha256: string) => { name: string; severity: Detection['severity'] } | null;
   /** Fraction of one core the scan may use (default 0.5). */
   cpuLimit: number;
 }

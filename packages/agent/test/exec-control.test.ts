@@ -89,13 +89,13 @@ describe.skipIf(missing.length)('FanotifyExecControl', () => {
   });
 
   it('runs everything while restriction is off', async () => {
-    expect(control.status()).toEqual({ state: 'off', helperPid: null, error: null, denied: 0 });
+    expect(control.status()).toEqual({ state: 'off', mode: 'off', helperPid: null, error: null, denied: 0 });
     expect(await run(droppedBinary)).toMatchObject({ code: 0 });
   });
 
   it('denies a dropped binary and a dropped script, and reports the binary with its hash', async () => {
     const status = await control.enable({ allowSha256: [] });
-    expect(status).toMatchObject({ state: 'on', error: null, denied: 0 });
+    expect(status).toMatchObject({ state: 'on', mode: 'restricted', error: null, denied: 0 });
     expect(status.helperPid).toBeGreaterThan(0);
 
     expect(await run(droppedBinary)).toMatchObject(DENIED);
@@ -106,6 +106,8 @@ describe.skipIf(missing.length)('FanotifyExecControl', () => {
       path: droppedBinary,
       pid: expect.any(Number),
       sha256: sha256('/usr/bin/true'),
+      reason: 'untrusted',
+      indicatorId: null,
       at: expect.any(Number),
     });
     expect(events).toContainEqual(expect.objectContaining({ kind: 'denied', path: droppedScript }));
@@ -157,6 +159,7 @@ describe.skipIf(missing.length)('FanotifyExecControl', () => {
     const pid = control.status().helperPid!;
     expect(await control.disable()).toEqual({
       state: 'off',
+      mode: 'off',
       helperPid: null,
       error: null,
       denied: expect.any(Number),

@@ -1,12 +1,13 @@
 import { mkdtempSync, readdirSync, rmSync, statSync, existsSync } from 'node:fs';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { actionDefinition, type ActionType } from '@quell/core';
 import type { Command, Inventory } from '@quell/contracts';
 import { AgentRuntime, type AgentPorts } from '../src/agent.js';
+import type { AgentEvent } from '../src/events/agent-events.js';
 import { withDefaults, type AgentConfig } from '../src/config/agent-config.js';
 import { loadConfig } from '../src/config/config-file.js';
 import { enroll } from '../src/identity/enroll.js';
@@ -406,6 +407,77 @@ describe('state actions and desired state', () => {
       status: 'succeeded',
       result: { verified: true },
     });
+  });
+
+  it('blocks hash indicators through the exec control without reporting the device restricted', async () => {
+    const config = await enrolled();
+    const ports = fakePorts();
+    const events: AgentEvent[] = [];
+    const rt = await AgentRuntime.create({
+      config,
+      ports,
+      inventory: async () => INVENTORY,
+      random: () => 0.5,
+      backoff: { firstMs: 40, baseMs: 80, maxMs: 300 },
+      events: { emit: (e) => events.push(e) },
+    });
+    runtimes.push(rt);
+    await rt.start();
+    await server.until(() => server.openSockets, 'connection');
+    const blocked = createHash('sha256').update('blocked tool').digest('hex');
+    server.send({
+      type: 'indicators_snapshot',
+      version: 3,
+      first: true,
+      nextCursor: null,
+      indicators: [
+        {
+          id: 'ind-block',
+          type: 'sha256',
+          value: blocked,
+          action: 'block',
+          groupScoped: false,
+          generateAlert: true,
+          severity: 'high',
+          title: 'blocked tool',
+          expiresAt: null,
+        },
+      ],
+    });
+    await server.until(() => ports.execControl.blocklist, 'blocklist set');
+    expect(ports.execControl.st).toMatchObject({ state: 'on', mode: 'blocklist' });
+    expect(
+      ports.execControl.blocklist!.decide({ sha256: blocked, sha1: '0'.repeat(40), md5: '0'.repeat(32) }),
+    ).toEqual({
+      verdict: 'block',
+      indicatorId: 'ind-block',
+    });
+    expect(rt.state.restriction.state).toBe('off');
+
+    ports.execControl.emit({
+      kind: 'denied',
+      path: '/tmp/tool',
+      pid: 42,
+      sha256: blocked,
+      reason: 'blocked_indicator',
+      indicatorId: 'ind-block',
+      at: 1,
+    });
+    expect(events).toEqual([
+      {
+        kind: 'exec_denied',
+        path: '/tmp/tool',
+        pid: 42,
+        sha256: blocked,
+        reason: 'blocked_indicator',
+        indicatorId: 'ind-block',
+        at: 1,
+      },
+    ]);
+
+    server.send({ type: 'indicators_snapshot', version: 4, first: true, nextCursor: null, indicators: [] });
+    await server.until(() => ports.execControl.blocklist === null, 'blocklist cleared');
+    expect(ports.execControl.st).toMatchObject({ state: 'off', mode: 'off' });
   });
 
   it('rolls isolation back when the server becomes unreachable', async () => {

@@ -40,6 +40,8 @@ const AbsolutePath = Type.String({ minLength: 1, pattern: '^/', description: 'an
  * | `dns.blockMode` | `nxdomain` or `sinkhole` (0.0.0.0 / ::) | `nxdomain` |
  * | `dns.port` | the filter's loopback port | any free one |
  * | `observe.execIntervalMs` | how often running images are listed and reported (file observations); `0` turns it off | `30000` |
+ * | `remediation.watchPaths` | device paths (under `fsRoot`) watched for new copies of block-and-remediate hashes; `[]` turns the watcher off | `/tmp`, `/var/tmp`, `/dev/shm`, `/home`, `/root` |
+ * | `remediation.maxWatchedDirs` | directories watched at most (one inotify watch each) | `8192` |
  */
 export const AgentConfigFile = Type.Object(
   {
@@ -129,6 +131,15 @@ export const AgentConfigFile = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    remediation: Type.Optional(
+      Type.Object(
+        {
+          watchPaths: Type.Optional(Type.Array(AbsolutePath, { maxItems: 64 })),
+          maxWatchedDirs: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -160,6 +171,8 @@ export interface AgentConfig {
   };
   /** File observations (issue 4); absent: the defaults. */
   observe?: { execIntervalMs: number };
+  /** Block-and-remediate hash indicators: where new copies are watched for. */
+  remediation: { watchPaths: string[]; maxWatchedDirs: number };
 }
 
 export const CONFIG_DEFAULTS = {
@@ -174,6 +187,8 @@ export const CONFIG_DEFAULTS = {
   yaraPath: 'yara',
   dpkgDir: '/var/lib/dpkg',
   execObserveIntervalMs: 30_000,
+  watchPaths: ['/tmp', '/var/tmp', '/dev/shm', '/home', '/root'],
+  maxWatchedDirs: 8192,
 } as const;
 
 const check = TypeCompiler.Compile(AgentConfigFile);
@@ -232,5 +247,9 @@ export function withDefaults(file: AgentConfigFile): AgentConfig {
       port: file.dns?.port ?? null,
     },
     observe: { execIntervalMs: file.observe?.execIntervalMs ?? CONFIG_DEFAULTS.execObserveIntervalMs },
+    remediation: {
+      watchPaths: file.remediation?.watchPaths ?? [...CONFIG_DEFAULTS.watchPaths],
+      maxWatchedDirs: file.remediation?.maxWatchedDirs ?? CONFIG_DEFAULTS.maxWatchedDirs,
+    },
   };
 }

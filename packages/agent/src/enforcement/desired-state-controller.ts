@@ -2,6 +2,7 @@ import type { IsolationSpec } from '@quell/contracts/agent';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import type {
+  ExecBlocklist,
   ExecControl,
   ExecControlEvent,
   ExecControlStatus,
@@ -60,7 +61,13 @@ export class DesiredStateController {
         });
         deps.reporter.setIssue('exec_helper', `exec-control helper crashed: ${e.error}`);
       } else {
-        deps.log.info('execution denied', { path: e.path, pid: e.pid, sha256: e.sha256 });
+        deps.log.info('execution denied', {
+          path: e.path,
+          pid: e.pid,
+          sha256: e.sha256,
+          reason: e.reason,
+          indicatorId: e.indicatorId,
+        });
       }
       deps.onExecEvent?.(e);
     });
@@ -188,6 +195,28 @@ export class DesiredStateController {
     });
   }
 
+  /**
+   * Hash indicators for the exec control (issue 4): set while at least one block or
+   * block-and-remediate hash indicator is held, null when none is. While set, the helper runs
+   * even on an unrestricted device and denies blocked hashes; cleared on an unrestricted device,
+   * it stops. Not persisted here: the indicator store is, and the runtime sets it again at start.
+   */
+  setExecBlocklist(list: ExecBlocklist | null): Promise<ExecControlStatus | null> {
+    return this.serial(async () => {
+      const ec = this.deps.execControl;
+      if (!ec) {
+        if (list) this.deps.log.warn('block hash indicators are held but exec control is disabled here');
+        return null;
+      }
+      const st = await ec.setBlocklist(list);
+      if (st.mode !== 'restricted') this.reportRestriction(null, st);
+      if (st.state === 'failed')
+        this.deps.reporter.setIssue('exec_helper', `exec-control helper: ${st.error}`);
+      else this.deps.reporter.setIssue('exec_helper', null);
+      return st;
+    });
+  }
+
   stop(): void {
     this.deps.isolation.stop();
   }
@@ -226,12 +255,14 @@ export class DesiredStateController {
     });
   }
 
+  /** The restriction's verified state: the helper's only while it restricts (not for the blocklist). */
   private reportRestriction(actionId: string | null, st: ExecControlStatus): void {
+    const restricting = st.mode === 'restricted';
     this.deps.reporter.setRestriction({
-      state: st.state,
+      state: restricting ? st.state : 'off',
       actionId,
-      evidence: st.helperPid === null ? null : `helper pid ${st.helperPid}`,
-      error: st.error,
+      evidence: restricting && st.helperPid !== null ? `helper pid ${st.helperPid}` : null,
+      error: restricting ? st.error : null,
     });
   }
 
@@ -247,5 +278,5 @@ function failedReadback(e: unknown): FirewallReadback {
 }
 
 function failedStatus(e: unknown): ExecControlStatus {
-  return { state: 'failed', helperPid: null, error: errorMessage(e), denied: 0 };
+  return { state: 'failed', mode: 'restricted', helperPid: null, error: errorMessage(e), denied: 0 };
 }

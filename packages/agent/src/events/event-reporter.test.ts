@@ -205,7 +205,15 @@ describe('EventReporter', () => {
 describe('execControlEvent', () => {
   it('maps a denial to exec_denied (untrusted) and a helper crash to exec_control_failed_open', () => {
     expect(
-      execControlEvent({ kind: 'denied', path: '/tmp/x', pid: 3, sha256: 'AB'.repeat(32), at: 9 }),
+      execControlEvent({
+        kind: 'denied',
+        path: '/tmp/x',
+        pid: 3,
+        sha256: 'AB'.repeat(32),
+        reason: 'untrusted',
+        indicatorId: null,
+        at: 9,
+      }),
     ).toEqual({
       kind: 'exec_denied',
       path: '/tmp/x',
@@ -229,16 +237,38 @@ describe('execControlEvent', () => {
       at: 1,
       reason: 'blocked_indicator',
       indicatorId: 'ind_1',
-    };
-    expect(execControlEvent(e as never)).toMatchObject({ reason: 'blocked_indicator', indicatorId: 'ind_1' });
+    } as const;
+    expect(execControlEvent(e)).toMatchObject({ reason: 'blocked_indicator', indicatorId: 'ind_1' });
   });
 });
 
 describe('execControlEvent paths', () => {
   it('reports paths under the filesystem root as device paths', () => {
-    const e = execControlEvent({ kind: 'denied', path: '/t/root/tmp/x', pid: 1, sha256: null, at: 1 }, '/t/root');
+    const e = execControlEvent(
+      {
+        kind: 'denied',
+        path: '/t/root/tmp/x',
+        pid: 1,
+        sha256: null,
+        reason: 'untrusted',
+        indicatorId: null,
+        at: 1,
+      },
+      '/t/root',
+    );
     expect(e).toMatchObject({ path: '/tmp/x' });
-    const outside = execControlEvent({ kind: 'denied', path: '/usr/bin/x', pid: 1, sha256: null, at: 1 }, '/t/root');
+    const outside = execControlEvent(
+      {
+        kind: 'denied',
+        path: '/usr/bin/x',
+        pid: 1,
+        sha256: null,
+        reason: 'untrusted',
+        indicatorId: null,
+        at: 1,
+      },
+      '/t/root',
+    );
     expect(outside).toMatchObject({ path: '/usr/bin/x' });
   });
 });

@@ -2,22 +2,15 @@ import type { ExecControlEvent } from '../ports.js';
 import { EXEC_DENIAL_REASONS, type AgentEvent, type ExecDenialReason } from './agent-events.js';
 
 /**
- * A device event from what exec control reports: a denial (`untrusted` unless the helper says a
- * block indicator matched) or the helper crashing, which leaves execution unrestricted: it
+ * A device event from what exec control reports: a denial (restriction, or a block indicator) or the helper crashing, which leaves execution unrestricted: it
  * fails open, and the server raises an alert.
  */
 export function execControlEvent(e: ExecControlEvent, fsRoot = '/'): AgentEvent {
   if (e.kind === 'helper_crashed')
     return { kind: 'exec_control_failed_open', error: e.error.slice(0, 2000), at: e.at };
-  // Exec control may name the reason and the indicator (block by hash); older helpers do not.
-  const more = e as { reason?: unknown; indicatorId?: unknown };
-  const reason: ExecDenialReason = (EXEC_DENIAL_REASONS as readonly unknown[]).includes(more.reason)
-    ? (more.reason as ExecDenialReason)
-    : 'untrusted';
-  const indicatorId =
-    typeof more.indicatorId === 'string' && more.indicatorId.length > 0
-      ? more.indicatorId.slice(0, 200)
-      : null;
+  // Exec control names the reason, and the indicator for a block by hash.
+  const reason: ExecDenialReason = EXEC_DENIAL_REASONS.includes(e.reason) ? e.reason : 'untrusted';
+  const indicatorId = e.indicatorId ? e.indicatorId.slice(0, 200) : null;
   return {
     kind: 'exec_denied',
     path: devicePath(e.path, fsRoot) || '(unknown)',

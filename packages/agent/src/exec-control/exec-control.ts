@@ -1,7 +1,14 @@
 import { fileURLToPath } from 'node:url';
-import type { ExecControl, ExecControlEvent, ExecControlStatus } from '../ports.js';
+import type {
+  ExecBlocklist,
+  ExecControl,
+  ExecControlEvent,
+  ExecControlMode,
+  ExecControlStatus,
+} from '../ports.js';
 import { DenialThrottle, type DenialThrottleOptions } from './denial-throttle.js';
 import { ExecControlError } from './exec-control.errors.js';
+import { decideExec } from './exec-decision.js';
 import { ExecHelper } from './helper-process.js';
 import type { ExecRequest } from './helper-protocol.js';
 import { PackageTrustPolicy, type TrustDecision, type TrustPolicy } from './trust-policy.js';
@@ -44,8 +51,9 @@ export interface FanotifyExecControlOptions {
 const quiet: ExecControlLogger = { debug() {}, warn() {} };
 
 /**
- * Restricts execution to trusted files with fanotify permission events, through
- * `native/quell-execd`. Fails open by construction: whenever the helper cannot answer (crash,
+ * Decides executions with fanotify permission events, through `native/quell-execd`: in
+ * `restricted` mode only trusted files run, in `blocklist` mode only files a block indicator
+ * covers are denied (see {@link decideExec}); the helper runs only in those two modes. Fails open by construction: whenever the helper cannot answer (crash,
  * agent stalled, agent gone) the kernel or the helper lets the exec through, and the agent
  * hears about it (`helper_crashed`) so it can raise an alert.
  *
@@ -62,7 +70,9 @@ export class FanotifyExecControl implements ExecControl {
   private state: ExecControlStatus['state'] = 'off';
   private error: string | null = null;
   private denied = 0;
-  private enabled = false;
+  /** Restriction requested (`enable`). */
+  private restricted = false;
+  private blocklist: ExecBlocklist | null = null;
   private helper: ExecHelper | null = null;
   private helperStartedAt = 0;
   private restartTimer: NodeJS.Timeout | null = null;
@@ -88,6 +98,11 @@ export class FanotifyExecControl implements ExecControl {
     this.backoff = this.o.restartBackoffMs.initial;
   }
 
+  /** `restricted` while restriction is requested, else `blocklist` while a blocklist is set. */
+  get mode(): ExecControlMode {
+    return this.restricted ? 'restricted' : this.blocklist ? 'blocklist' : 'off';
+  }
+
   enable(opts: { allowSha256: readonly string[] }): Promise<ExecControlStatus> {
     return this.serial(async () => {
       try {
@@ -95,43 +110,60 @@ export class FanotifyExecControl implements ExecControl {
       } catch (e) {
         throw new ExecControlError(
           `cannot load the trust policy: ${e instanceof Error ? e.message : String(e)}`,
-          {
-            cause: e,
-          },
+          { cause: e },
         );
       }
-      // Already on (or restarting): the new allow list is all that changes.
-      if (this.enabled) return this.status();
-      this.denied = 0;
+      this.restricted = true;
+      // Already running (or restarting) for the blocklist: the mode is all that changes.
+      if (this.helper || this.restartTimer) return this.status();
       try {
         await this.startHelper();
       } catch (e) {
-        this.state = 'off';
+        this.restricted = false;
         this.error = e instanceof Error ? e.message : String(e);
+        // Still wanted for the blocklist: keep retrying that.
+        if (this.blocklist) this.fail(this.error);
+        else this.state = 'off';
         throw e;
       }
-      this.enabled = true;
       return this.status();
     });
   }
 
   disable(): Promise<ExecControlStatus> {
     return this.serial(async () => {
-      this.enabled = false;
-      if (this.restartTimer) clearTimeout(this.restartTimer);
-      this.restartTimer = null;
-      const h = this.helper;
-      this.helper = null;
-      await h?.stop();
-      this.state = 'off';
-      this.error = null;
-      this.backoff = this.o.restartBackoffMs.initial;
+      this.restricted = false;
+      if (this.mode === 'off') await this.stopHelper();
+      return this.status();
+    });
+  }
+
+  setBlocklist(list: ExecBlocklist | null): Promise<ExecControlStatus> {
+    return this.serial(async () => {
+      this.blocklist = list;
+      if (this.mode === 'off') {
+        await this.stopHelper();
+        return this.status();
+      }
+      if (this.helper || this.restartTimer) return this.status();
+      try {
+        await this.startHelper();
+      } catch (e) {
+        // Not an action that can fail: retry with backoff and say so (the status, an event).
+        this.fail(`exec helper did not start: ${e instanceof Error ? e.message : String(e)}`);
+      }
       return this.status();
     });
   }
 
   status(): ExecControlStatus {
-    return { state: this.state, helperPid: this.helper?.pid ?? null, error: this.error, denied: this.denied };
+    return {
+      state: this.state,
+      mode: this.mode,
+      helperPid: this.helper?.pid ?? null,
+      error: this.error,
+      denied: this.denied,
+    };
   }
 
   onEvent(listener: (e: ExecControlEvent) => void): void {
@@ -139,8 +171,23 @@ export class FanotifyExecControl implements ExecControl {
   }
 
   async close(): Promise<void> {
-    await this.disable();
+    await this.serial(async () => {
+      this.restricted = false;
+      this.blocklist = null;
+      await this.stopHelper();
+    });
     this.listeners.length = 0;
+  }
+
+  private async stopHelper(): Promise<void> {
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = null;
+    const h = this.helper;
+    this.helper = null;
+    await h?.stop();
+    this.state = 'off';
+    this.error = null;
+    this.backoff = this.o.restartBackoffMs.initial;
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -150,6 +197,7 @@ export class FanotifyExecControl implements ExecControl {
   }
 
   private async startHelper(): Promise<void> {
+    if (this.state === 'off') this.denied = 0;
     this.helper = await ExecHelper.start({
       helperPath: this.o.helperPath,
       marks: this.o.marks,
@@ -172,30 +220,51 @@ export class FanotifyExecControl implements ExecControl {
   }
 
   private async decide(r: ExecRequest, h: ExecHelper): Promise<void> {
+    const mode = this.mode;
     let d: TrustDecision;
-    try {
-      d = await this.o.trust.decide({
-        packagePath: this.packagePath(r.path),
-        contentPath: h.contentPath(r),
-        file: r.file,
-      });
-    } catch (e) {
-      // A policy bug must not let arbitrary files run; the deadline would allow it anyway if we never answered.
-      d = {
-        allow: false,
-        reason: 'unreadable',
-        sha256: null,
-        error: e instanceof Error ? e.message : String(e),
-      };
+    if (mode === 'off') {
+      // A request that raced the helper's stop.
+      d = { allow: true, reason: 'not_blocked', sha256: null };
+    } else {
+      try {
+        d = await decideExec({
+          mode,
+          blocklist: this.blocklist,
+          trust: this.o.trust,
+          subject: { packagePath: this.packagePath(r.path), contentPath: h.contentPath(r), file: r.file },
+        });
+      } catch (e) {
+        // A policy bug must not let arbitrary files run while restricted; the deadline would
+        // allow it anyway if we never answered. In blocklist mode, fail open.
+        d = {
+          allow: mode === 'blocklist',
+          reason: 'unreadable',
+          sha256: null,
+          error: e instanceof Error ? e.message : String(e),
+        };
+      }
     }
     h.answer(r.id, d.allow ? 'allow' : 'deny');
-    this.o.logger.debug('exec decision', { path: r.path, pid: r.pid, ...d });
-    if (d.allow) return;
+    this.o.logger.debug('exec decision', { path: r.path, pid: r.pid, mode, ...d });
     if (d.error)
-      this.o.logger.warn('exec denied: file could not be checked', { path: r.path, error: d.error });
+      this.o.logger.warn('exec: file could not be checked', {
+        path: r.path,
+        allowed: d.allow,
+        error: d.error,
+      });
+    if (d.allow) return;
     this.denied++;
     if (this.throttle.admit(r.path, d.sha256)) {
-      this.emit({ kind: 'denied', path: r.path, pid: r.pid, sha256: d.sha256, at: this.o.now() });
+      const blocked = d.reason === 'blocked_indicator';
+      this.emit({
+        kind: 'denied',
+        path: r.path,
+        pid: r.pid,
+        sha256: d.sha256,
+        reason: blocked ? 'blocked_indicator' : 'untrusted',
+        indicatorId: blocked ? (d.indicatorId ?? null) : null,
+        at: this.o.now(),
+      });
     }
   }
 
@@ -206,7 +275,7 @@ export class FanotifyExecControl implements ExecControl {
     stderr: string,
   ): void {
     // Stale helper (replaced already) or a requested stop: not a crash.
-    if (h !== this.helper || !this.enabled) return;
+    if (h !== this.helper || this.mode === 'off') return;
     this.helper = null;
     if (this.o.now() - this.helperStartedAt >= this.o.stableAfterMs)
       this.backoff = this.o.restartBackoffMs.initial;
@@ -228,7 +297,7 @@ export class FanotifyExecControl implements ExecControl {
   private restart(): Promise<void> {
     return this.serial(async () => {
       this.restartTimer = null;
-      if (!this.enabled) return;
+      if (this.mode === 'off' || this.helper) return;
       try {
         await this.startHelper();
       } catch (e) {

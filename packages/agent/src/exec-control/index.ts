@@ -14,3 +14,5 @@ export type { PackageIndex } from './dpkg-index.js';
 export type { FileIdentity } from './helper-protocol.js';
 export { DenialThrottle } from './denial-throttle.js';
 export type { DenialThrottleOptions } from './denial-throttle.js';
+export { decideExec } from './exec-decision.js';
+export type { ExecDecisionInput } from './exec-decision.js';

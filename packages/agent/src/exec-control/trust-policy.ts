@@ -4,8 +4,21 @@ import { loadDpkgIndex, type PackageIndex } from './dpkg-index.js';
 import { digestFile, type FileDigests } from './file-digest.js';
 import { identityKey, type FileIdentity } from './helper-protocol.js';
 
-/** Why a file may or may not run. */
-export const TRUST_REASONS = ['package', 'allow_list', 'untrusted', 'too_large', 'unreadable'] as const;
+/**
+ * Why a file may or may not run: `package`, `allow_list`, `untrusted` decide while restricted;
+ * `blocked_indicator` (a block indicator wins for one of its hashes) in every mode;
+ * `not_blocked` in blocklist mode; `too_large` and `unreadable` deny while restricted and
+ * allow in blocklist mode (it fails open, like the helper).
+ */
+export const TRUST_REASONS = [
+  'package',
+  'allow_list',
+  'untrusted',
+  'blocked_indicator',
+  'not_blocked',
+  'too_large',
+  'unreadable',
+] as const;
 export type TrustReason = (typeof TRUST_REASONS)[number];
 
 export interface TrustDecision {
@@ -15,6 +28,8 @@ export interface TrustDecision {
   sha256: string | null;
   /** What went wrong, for `unreadable`. */
   error?: string;
+  /** The winning block indicator, for `blocked_indicator`. */
+  indicatorId?: string;
 }
 
 /** A file someone is about to execute. */
@@ -30,7 +45,13 @@ export interface ExecSubject {
 export interface TrustPolicy {
   /** Called by `enable()`: loads what decisions need and replaces the allow list. */
   prepare(opts: { allowSha256: readonly string[] }): Promise<void>;
+  /** The restricted-mode decision (package ownership, allow list). */
   decide(subject: ExecSubject): Promise<TrustDecision>;
+  /**
+   * The file's digests, cached by file version; null when it is larger than the hashing limit.
+   * Needs no `prepare` (blocklist mode runs without the package index).
+   */
+  digest(subject: ExecSubject): Promise<FileDigests | null>;
 }
 
 export interface PackageTrustPolicyOptions {
@@ -85,8 +106,7 @@ export class PackageTrustPolicy implements TrustPolicy {
   }
 
   async decide(s: ExecSubject): Promise<TrustDecision> {
-    if (s.file.size > this.maxHashBytes) return { allow: false, reason: 'too_large', sha256: null };
-    let d: FileDigests;
+    let d: FileDigests | null;
     try {
       d = await this.digest(s);
     } catch (e) {
@@ -97,6 +117,7 @@ export class PackageTrustPolicy implements TrustPolicy {
         error: e instanceof Error ? e.message : String(e),
       };
     }
+    if (!d) return { allow: false, reason: 'too_large', sha256: null };
     if (this.ownedByPackage(s.packagePath, d.md5))
       return { allow: true, reason: 'package', sha256: d.sha256 };
     if (this.allow.has(d.sha256)) return { allow: true, reason: 'allow_list', sha256: d.sha256 };
@@ -109,7 +130,8 @@ export class PackageTrustPolicy implements TrustPolicy {
     return path !== null && !!this.index?.expectedMd5(path).includes(md5);
   }
 
-  private async digest(s: ExecSubject): Promise<FileDigests> {
+  async digest(s: ExecSubject): Promise<FileDigests | null> {
+    if (s.file.size > this.maxHashBytes) return null;
     const key = identityKey(s.file);
     const hit = this.digests.get(key);
     if (hit) {

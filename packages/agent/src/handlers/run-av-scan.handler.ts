@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { SEVERITIES } from '@quell/core';
+import type { Detection } from '@quell/contracts/agent';
 import type { Scanner } from '../ports.js';
 import { BaseActionHandler, type HandlerContext, type HandlerOutcome } from './action-handler.js';
 
@@ -25,9 +26,19 @@ const Params = Type.Object(
   { additionalProperties: false },
 );
 
+/** What the agent's hash indicators add to a scan (issue 4). */
+export interface ScanIndicators {
+  /** A detection for a SHA-256 whose winning indicator is audit, block or block-and-remediate. */
+  signature(sha256: string): { name: string; severity: Detection['severity'] } | null;
+  /** Quarantines the detections a block-and-remediate indicator wins for; one record per copy. */
+  remediate(found: readonly { path: string; sha256: string }[]): Promise<readonly object[]>;
+}
+
 /**
  * `run_av_scan`: runs the Scanner port. Result `{filesScanned, filesSkipped, detections (count),
- * engines, durationMs}`; the detections themselves ride on the result message.
+ * engines, durationMs}`; the detections themselves ride on the result message. Files a hash
+ * indicator covers are detections too; copies a block-and-remediate one wins for are quarantined
+ * and listed in the evidence (`remediated`).
  */
 export class RunAvScanHandler extends BaseActionHandler<typeof Params> {
   readonly type = 'run_av_scan' as const;
@@ -38,17 +49,21 @@ export class RunAvScanHandler extends BaseActionHandler<typeof Params> {
     private readonly cpuLimit: number,
     /** Whether an allow indicator covers a SHA-256: its detections are suppressed (issue 4). */
     private readonly allowed: (sha256: string) => Promise<boolean> = () => Promise.resolve(false),
+    /** The agent's hash indicators: detected, and remediated when they say so. Null: none loaded. */
+    private readonly indicators: () => Promise<ScanIndicators | null> = () => Promise.resolve(null),
   ) {
     super();
   }
 
   protected async execute(p: typeof Params.static, ctx: HandlerContext): Promise<HandlerOutcome> {
+    const indicators = await this.indicators();
     const report = await this.scanner.scan(
       {
         scope: p.scope ?? 'quick',
         yaraRules: p.yaraRules ?? [],
         hashSignatures: p.hashSignatures ?? [],
         cpuLimit: this.cpuLimit,
+        ...(indicators && { indicatorSignature: (sha256: string) => indicators.signature(sha256) }),
       },
       ctx,
     );
@@ -58,6 +73,8 @@ export class RunAvScanHandler extends BaseActionHandler<typeof Params> {
       if (await this.allowed(d.sha256)) suppressed.push({ path: d.path, sha256: d.sha256 });
       else detections.push(d);
     }
+    // Existing copies of block-and-remediate hashes are quarantined now (new ones by the watcher).
+    const remediated = indicators && detections.length ? await indicators.remediate(detections) : [];
     return {
       result: {
         filesScanned: report.filesScanned,
@@ -70,6 +87,7 @@ export class RunAvScanHandler extends BaseActionHandler<typeof Params> {
         scope: p.scope ?? 'quick',
         yaraRules: (p.yaraRules ?? []).map((r) => r.name),
         ...(suppressed.length && { suppressedByAllowIndicator: suppressed }),
+        ...(remediated.length && { remediated }),
       },
       detections,
     };

@@ -14,6 +14,7 @@ export {
   DnsFilterError,
 } from './indicators.errors.js';
 export { IndicatorStore, IndicatorSnapshotBuilder } from './indicator-store.js';
+export { StoreHashBlocklist } from './hash-blocklist.js';
 export type { IndicatorChange, IndicatorCounts, IndicatorStoreOptions } from './indicator-store.js';
 export type { TableSizes } from './indicator-tables.js';
 export { HASH_TYPES, HASH_BYTE_LENGTH, type HashType } from './indicator-values.js';

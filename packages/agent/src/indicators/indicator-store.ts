@@ -32,6 +32,10 @@ export interface IndicatorCounts {
   byType: Record<IndicatorType, number>;
   /** Domain and URL indicators that block: the DNS filter runs while this is above zero. */
   blockingNames: number;
+  /** SHA-256, SHA-1 and MD5 indicators that block: the exec-control helper runs while this is above zero. */
+  blockingHashes: number;
+  /** Hash indicators that block and remediate: the remediation watcher runs while this is above zero. */
+  remediatingHashes: number;
 }
 
 /**
@@ -218,7 +222,16 @@ export class IndicatorStore {
     >;
     const blocking = (t: IndicatorType) =>
       this.tables.count(t, 'block') + this.tables.count(t, 'block_and_remediate');
-    return { total: this.tables.size, byType, blockingNames: blocking('domain') + blocking('url') };
+    return {
+      total: this.tables.size,
+      byType,
+      blockingNames: blocking('domain') + blocking('url'),
+      blockingHashes: blocking('sha256') + blocking('sha1') + blocking('md5'),
+      remediatingHashes: (['sha256', 'sha1', 'md5'] as const).reduce(
+        (n, t) => n + this.tables.count(t, 'block_and_remediate'),
+        0,
+      ),
+    };
   }
 
   /** Changes whenever a tier's addresses change (see {@link ipTierMembers}). */

@@ -87,6 +87,7 @@ export class FileScanner implements Scanner {
         ctx,
         governor,
         signatures: signatureIndex(BUILTIN_HASH_SIGNATURES, req.hashSignatures),
+        indicatorSignature: req.indicatorSignature,
         yara,
         clamd: clamd.client,
         maxFileBytes: this.opts.maxFileBytes,

@@ -28,6 +28,8 @@ export interface ScanRunDeps {
   ctx: JobContext;
   governor: CpuGovernor;
   signatures: ReadonlyMap<string, HashSignature>;
+  /** The agent's hash indicators (see ScanRequest.indicatorSignature). */
+  indicatorSignature?: ((sha256: string) => Omit<HashSignature, 'sha256'> | null) | undefined;
   yara: YaraEngine | null;
   clamd: ClamdClient | null;
   maxFileBytes: number;
@@ -91,7 +93,7 @@ export class ScanRun {
     } else {
       this.filesScanned++;
       const file = { target, sha256: outcome.sha256, size: outcome.size };
-      const sig = this.deps.signatures.get(outcome.sha256);
+      const sig = this.deps.signatures.get(outcome.sha256) ?? this.deps.indicatorSignature?.(outcome.sha256);
       if (sig) this.detect(file, 'hash', sig.name, sig.severity);
       else if (isEicar(outcome.head, outcome.size)) {
         this.detect(file, 'hash', EICAR_NAME, EICAR_SEVERITY);

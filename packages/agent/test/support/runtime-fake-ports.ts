@@ -5,6 +5,7 @@ import stringify from 'safe-stable-stringify';
 import type {
   CollectionReport,
   Collector,
+  ExecBlocklist,
   ExecControl,
   ExecControlEvent,
   ExecControlStatus,
@@ -48,16 +49,30 @@ export class FakeFirewall implements Firewall {
 }
 
 export class FakeExecControl implements ExecControl {
-  st: ExecControlStatus = { state: 'off', helperPid: null, error: null, denied: 0 };
+  st: ExecControlStatus = { state: 'off', mode: 'off', helperPid: null, error: null, denied: 0 };
   allow: readonly string[] = [];
+  restricted = false;
+  blocklist: ExecBlocklist | null = null;
   private readonly listeners = new Set<(e: ExecControlEvent) => void>();
   async enable(opts: { allowSha256: readonly string[] }): Promise<ExecControlStatus> {
     this.allow = opts.allowSha256;
-    this.st = { state: 'on', helperPid: 4242, error: null, denied: 0 };
-    return this.st;
+    this.restricted = true;
+    return this.update();
   }
   async disable(): Promise<ExecControlStatus> {
-    this.st = { state: 'off', helperPid: null, error: null, denied: 0 };
+    this.restricted = false;
+    return this.update();
+  }
+  async setBlocklist(list: ExecBlocklist | null): Promise<ExecControlStatus> {
+    this.blocklist = list;
+    return this.update();
+  }
+  private update(): ExecControlStatus {
+    const mode = this.restricted ? 'restricted' : this.blocklist ? 'blocklist' : 'off';
+    this.st =
+      mode === 'off'
+        ? { state: 'off', mode, helperPid: null, error: null, denied: 0 }
+        : { state: 'on', mode, helperPid: 4242, error: null, denied: 0 };
     return this.st;
   }
   status(): ExecControlStatus {
