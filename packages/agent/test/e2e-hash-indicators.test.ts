@@ -126,8 +126,9 @@ describe.skipIf(missing.length)('e2e: hash indicators on a real, unrestricted ag
       2000,
       'exec_denied event',
     );
+    // Reported as the device sees it: the path under the agent's filesystem root.
     expect(events[0]).toMatchObject({
-      path: dropped,
+      path: dropped.slice(mnt.root.replace(/\/+$/, '').length),
       sha256: sha,
       reason: 'blocked_indicator',
       indicatorId: id,

@@ -60,7 +60,7 @@ export interface AgentGatewayDeps {
   uploads: UploadSink;
   /** Wakes the dispatcher when a device returns with queued actions. */
   wakeDispatcher: () => void;
-  /** Whether a large fan-out is still going out: acks and results then wait (≤ 2 s) so commands go first. */
+  /** Whether a large fan-out is still going out: acks and results then wait (≤ 5 s) so commands go first. */
   dispatchBacklogged?: () => boolean;
   /** Answers agents' indicator sync requests (issue 4); absent, they get nothing. */
   indicators?: IndicatorSync;
@@ -97,8 +97,12 @@ export class AgentGateway implements AgentChannel {
     opts: AgentGatewayOptions,
   ) {
     const hold = deps.dispatchBacklogged ?? (() => false);
-    this.ackBatch = new Coalescer((items) => deps.results.ackedMany(items), { hold });
-    this.resultBatch = new Coalescer((items) => deps.results.resultMany(items), { hold });
+    // Commands first: while a fan-out drains, acks and results wait up to 5 s to be written.
+    this.ackBatch = new Coalescer((items) => deps.results.ackedMany(items), { hold, maxHoldMs: 5000 });
+    this.resultBatch = new Coalescer((items) => deps.results.resultMany(items), {
+      hold,
+      maxHoldMs: 5000,
+    });
     this.o = {
       heartbeatMs: 15_000,
       helloTimeoutMs: 10_000,
