@@ -45,7 +45,9 @@ const rand = createRandom(SEED);
 const hits = [];
 let stack = null;
 try {
-  console.log(`${TOTAL.toLocaleString('en-US')} SHA-256 block indicators, seed ${SEED}, node ${process.version}, load average ${load()}`);
+  console.log(
+    `${TOTAL.toLocaleString('en-US')} SHA-256 block indicators, seed ${SEED}, node ${process.version}, load average ${load()}`,
+  );
   stack = await createRealAgentStack({ name: 'iocsync' });
   const { srv } = stack;
   console.log(`Namespace ${stack.ns}; server pid ${srv.pid} (SQLite in ${stack.dir})`);
@@ -81,7 +83,9 @@ try {
   await stack.startAgent();
   const started = stack.startedAt;
   const onlineS = (performance.now() - started) / 1000;
-  console.log(`Agent pid ${stack.pid} online ${onlineS.toFixed(1)} s after its start (device ${stack.deviceId})`);
+  console.log(
+    `Agent pid ${stack.pid} online ${onlineS.toFixed(1)} s after its start (device ${stack.deviceId})`,
+  );
   let replaced = null;
   let peakDuring = 0;
   while (performance.now() - started < 600_000) {
@@ -150,10 +154,15 @@ try {
     ['lookupHash(hex), hits', rate((h) => store.lookupHash('sha256', h), hits)],
     ['lookupHash(hex), misses', rate((h) => store.lookupHash('sha256', h), missHex)],
   ];
-  console.log(`Lookups on the agent's store (${store.size.toLocaleString('en-US')} indicators, version ${store.version}), ${hits.length.toLocaleString('en-US')} hashes each:`);
+  console.log(
+    `Lookups on the agent's store (${store.size.toLocaleString('en-US')} indicators, version ${store.version}), ${hits.length.toLocaleString('en-US')} hashes each:`,
+  );
   for (const [what, r] of rates)
-    console.log(`  ${what.padEnd(28)} ${(r.perSec / 1e6).toFixed(2)} M/s (${(r.found * 100).toFixed(0)}% found)`);
-  if (rates[0][1].found !== 1 || rates[1][1].found !== 0) throw new Error('lookups on the synced store gave wrong answers');
+    console.log(
+      `  ${what.padEnd(28)} ${(r.perSec / 1e6).toFixed(2)} M/s (${(r.found * 100).toFixed(0)}% found)`,
+    );
+  if (rates[0][1].found !== 1 || rates[1][1].found !== 0)
+    throw new Error('lookups on the synced store gave wrong answers');
 
   const pass = syncS <= TARGET_SYNC_S && rss.rssMax <= TARGET_RSS;
   console.log(

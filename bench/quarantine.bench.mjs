@@ -19,7 +19,8 @@ import { ms, percentile, sleep, verdict } from './agents/lib.mjs';
 import { createRealAgentStack } from './lib/real-agent.mjs';
 
 const ITERATIONS = Number(process.env.QUELL_BENCH_ITERATIONS || 30);
-if (!Number.isInteger(ITERATIONS) || ITERATIONS <= 0) throw new Error('QUELL_BENCH_ITERATIONS must be a positive integer.');
+if (!Number.isInteger(ITERATIONS) || ITERATIONS <= 0)
+  throw new Error('QUELL_BENCH_ITERATIONS must be a positive integer.');
 const TARGET_P99_MS = 5000;
 const TIMEOUT_MS = 60_000;
 const load = () =>
@@ -30,11 +31,15 @@ const load = () =>
 let stack = null;
 const running = [];
 try {
-  console.log(`Quarantine round trip, ${ITERATIONS} iterations, node ${process.version}, load average ${load()}`);
+  console.log(
+    `Quarantine round trip, ${ITERATIONS} iterations, node ${process.version}, load average ${load()}`,
+  );
   stack = await createRealAgentStack({ name: 'quarantine' });
   await stack.startAgent();
   const device = (await stack.api('GET', `/api/devices/${stack.deviceId}`)).body;
-  console.log(`Namespace ${stack.ns}; server pid ${stack.srv.pid}; agent pid ${stack.pid} online as ${device.hostname}`);
+  console.log(
+    `Namespace ${stack.ns}; server pid ${stack.srv.pid}; agent pid ${stack.pid} online as ${device.hostname}`,
+  );
   mkdirSync(join(stack.fsRoot, 'etc/cron.d'), { recursive: true });
   writeFileSync(join(stack.fsRoot, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
 
@@ -46,7 +51,8 @@ try {
       if (s === 'succeeded') return performance.now() - start;
       if (['failed', 'cancelled', 'expired', 'rejected', 'pending_approval'].includes(s))
         throw new Error(`action ${id} ${s}: ${JSON.stringify(a.body).slice(0, 600)}`);
-      if (performance.now() - start > TIMEOUT_MS) throw new Error(`action ${id} still ${s} after ${TIMEOUT_MS} ms`);
+      if (performance.now() - start > TIMEOUT_MS)
+        throw new Error(`action ${id} still ${s} after ${TIMEOUT_MS} ms`);
       await sleep(10);
     }
   };
@@ -65,7 +71,10 @@ try {
     const proc = spawn(path, [], { stdio: 'ignore', cwd: join(stack.fsRoot, 'tmp') });
     running.push(proc);
     const gone = new Promise((r) => proc.once('exit', (_c, sig) => r(sig)));
-    while (!existsSync(`/proc/${proc.pid}/cmdline`) || !readFileSync(`/proc/${proc.pid}/cmdline`, 'utf8').includes(name))
+    while (
+      !existsSync(`/proc/${proc.pid}/cmdline`) ||
+      !readFileSync(`/proc/${proc.pid}/cmdline`, 'utf8').includes(name)
+    )
       await sleep(5);
 
     let start = performance.now();
@@ -89,7 +98,9 @@ try {
     const back = createHash('sha256').update(readFileSync(path)).digest('hex');
     if (back !== sha || readFileSync(join(stack.fsRoot, 'etc/cron.d', `evil-${i}`), 'utf8') !== cron)
       throw new Error('restore did not put the file and its cron line back');
-    console.log(`  ${String(i + 1).padStart(3)}: quarantine ${ms(quarantine.at(-1))}, restore ${ms(restore.at(-1))}`);
+    console.log(
+      `  ${String(i + 1).padStart(3)}: quarantine ${ms(quarantine.at(-1))}, restore ${ms(restore.at(-1))}`,
+    );
   }
   const row = (what, arr) => {
     const s = [...arr].sort((a, b) => a - b);
@@ -102,7 +113,11 @@ try {
   const qp99 = row('stop_and_quarantine_file', quarantine);
   const rp99 = row('undo (restore_quarantined_file)', restore);
   const pass = qp99 <= TARGET_P99_MS && rp99 <= TARGET_P99_MS;
-  const p50 = (arr) => percentile([...arr].sort((a, b) => a - b), 50);
+  const p50 = (arr) =>
+    percentile(
+      [...arr].sort((a, b) => a - b),
+      50,
+    );
   console.log(
     `SUMMARY quarantine: ${ITERATIONS} round trips on a real agent: quarantine p50 ${ms(p50(quarantine))} p99 ${ms(qp99)}, restore p50 ${ms(p50(restore))} p99 ${ms(rp99)} (target p99 ≤ ${TARGET_P99_MS} ms) — ${verdict(pass)}; load average ${load()}`,
   );

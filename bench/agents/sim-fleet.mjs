@@ -168,7 +168,8 @@ class SimAgent {
 
   snapshot(m) {
     this.inFlight = false;
-    if (m.first || this.building?.version !== m.version) this.building = { version: m.version, map: new Map() };
+    if (m.first || this.building?.version !== m.version)
+      this.building = { version: m.version, map: new Map() };
     for (const u of m.indicators) this.building.map.set(u.id, u);
     if (m.nextCursor) {
       this.sync(null, m.nextCursor);
@@ -239,7 +240,9 @@ export async function startFleet(srv, n, { onHeld = () => undefined, out = conso
   const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 32, rejectUnauthorized: false });
   let enrolled = null;
   await pool(fleet.agents, 32, async (a, i) => {
-    const publicKey = createPublicKey(a.privateKey).export({ format: 'der', type: 'spki' }).toString('base64');
+    const publicKey = createPublicKey(a.privateKey)
+      .export({ format: 'der', type: 'spki' })
+      .toString('base64');
     const res = await enroll(httpsAgent, srv.agentUrl, {
       token: tokens[i],
       publicKey,

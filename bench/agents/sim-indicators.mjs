@@ -36,10 +36,14 @@ if (!process.env.QUELL_BENCH_REEXEC && nofile().soft < N + 2000) {
   const ok = spawnSync('prlimit', [`--nofile=${want}:${want}`, 'true']).status === 0;
   const limit = ok ? want : nofile().hard;
   if (limit > nofile().soft) {
-    const child = spawn('prlimit', [`--nofile=${limit}:${limit}`, process.execPath, ...process.argv.slice(1)], {
-      stdio: 'inherit',
-      env: { ...process.env, QUELL_BENCH_REEXEC: '1' },
-    });
+    const child = spawn(
+      'prlimit',
+      [`--nofile=${limit}:${limit}`, process.execPath, ...process.argv.slice(1)],
+      {
+        stdio: 'inherit',
+        env: { ...process.env, QUELL_BENCH_REEXEC: '1' },
+      },
+    );
     child.on('exit', (code) => process.exit(code ?? 1));
     await new Promise(() => undefined);
   }

@@ -61,7 +61,13 @@ export async function createRealAgentStack({ serverEnv = {}, agentConfig = {}, n
         writeFileSync(
           configPath,
           JSON.stringify(
-            { logLevel: 'info', nft: { table: `qbench_${id}` }, execControl: { enabled: false }, fsRoot, ...agentConfig },
+            {
+              logLevel: 'info',
+              nft: { table: `qbench_${id}` },
+              execControl: { enabled: false },
+              fsRoot,
+              ...agentConfig,
+            },
             null,
             2,
           ),
