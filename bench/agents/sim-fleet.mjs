@@ -4,7 +4,9 @@
 // keeps an indicator set in step with the server the way the real agent's IndicatorSyncClient
 // does (packages/agent/src/indicators/indicator-sync.client.ts): `indicators_sync` after every
 // welcome and every `indicators_changed`, deltas applied in order, snapshots collected page by
-// page, the next page asked for only once the last one is applied. It answers commands with a
+// page, the next page asked for only once the last one is applied. One difference: a change
+// announced while an answer is in flight is asked for once that answer is in (the real agent asks
+// at once and gets the same delta twice), so the fleet sends no more than the agent would. It answers commands with a
 // succeeded result after verifying their signature, so the fleet stays healthy on the server.
 // bench/agents/sim-agents.mjs keeps its own agent (its fan-out and isolate figures depend on it).
 import { createHash, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
