@@ -59,6 +59,15 @@ try {
 
   const quarantine = [];
   const restore = [];
+  /** Per action, from its timeline: created → dispatched (server) and dispatched → succeeded (agent). */
+  const phases = { quarantine: { server: [], agent: [] }, restore: { server: [], agent: [] } };
+  const split = async (id, into) => {
+    const { timeline } = (await stack.api('GET', `/api/actions/${id}`)).body;
+    const at = (to) => Date.parse(timeline.find((e) => e.to === to)?.at ?? '');
+    const created = Date.parse(timeline[0].at);
+    into.server.push(at('dispatched') - created);
+    into.agent.push(at('succeeded') - at('dispatched'));
+  };
   for (let i = 0; i < ITERATIONS; i++) {
     const name = `evil-${i}.sh`;
     const script = `#!/bin/sh\n# quell bench sample ${i}\nwhile :; do sleep 1; done\n`;
@@ -85,6 +94,7 @@ try {
     });
     if (q.status !== 201) throw new Error(`quarantine request → ${q.status}: ${JSON.stringify(q.body)}`);
     quarantine.push(await until(q.body.id, start));
+    await split(q.body.id, phases.quarantine);
     const done = (await stack.api('GET', `/api/actions/${q.body.id}`)).body;
     if (done.result?.filesQuarantined !== 1 || done.result?.persistenceRemoved !== 1 || existsSync(path))
       throw new Error(`quarantine did not do its work: ${JSON.stringify(done.result)}`);
@@ -95,6 +105,7 @@ try {
     const u = await stack.api('POST', `/api/actions/${q.body.id}/undo`, { comment: 'bench' });
     if (u.status !== 201) throw new Error(`undo request → ${u.status}: ${JSON.stringify(u.body)}`);
     restore.push(await until(u.body.id, start));
+    await split(u.body.id, phases.restore);
     const back = createHash('sha256').update(readFileSync(path)).digest('hex');
     if (back !== sha || readFileSync(join(stack.fsRoot, 'etc/cron.d', `evil-${i}`), 'utf8') !== cron)
       throw new Error('restore did not put the file and its cron line back');
@@ -112,6 +123,11 @@ try {
   console.log(`\n${ITERATIONS} round trips (request → succeeded, polled every 10 ms):`);
   const qp99 = row('stop_and_quarantine_file', quarantine);
   const rp99 = row('undo (restore_quarantined_file)', restore);
+  console.log("From the actions' timelines (ms resolution):");
+  row('  quarantine: created → dispatched', phases.quarantine.server);
+  row('  quarantine: dispatched → succeeded', phases.quarantine.agent);
+  row('  restore: created → dispatched', phases.restore.server);
+  row('  restore: dispatched → succeeded', phases.restore.agent);
   const pass = qp99 <= TARGET_P99_MS && rp99 <= TARGET_P99_MS;
   const p50 = (arr) =>
     percentile(
