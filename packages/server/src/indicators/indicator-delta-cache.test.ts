@@ -91,6 +91,35 @@ describe('IndicatorDeltaCache', () => {
     expect(ok.calls).toBe(1);
   });
 
+  it('stays bounded in indicators held: past the limit it starts over', async () => {
+    const cache = new IndicatorDeltaCache(() => 0, 10_000, 100, 10);
+    const upserts = Array.from({ length: 6 }, (_, i) => ({
+      id: `ind_${i}`,
+      type: 'domain' as const,
+      value: `d${i}.example`,
+      action: 'block' as const,
+      groupScoped: false,
+      generateAlert: true,
+      severity: 'medium' as const,
+      title: 't',
+      expiresAt: null,
+    }));
+    const big: IndicatorFeedPage = {
+      kind: 'delta',
+      delta: { fromVersion: 1, toVersion: 5, upserts, removals: [] },
+      more: false,
+    };
+    const c = computation(big);
+    c.finish();
+    await cache.get(5, 'a', 1, 5000, c.run); // 6 held
+    await cache.get(5, 'b', 1, 5000, c.run); // 12 held: over the limit of 10
+    await cache.get(5, 'a', 1, 5000, c.run); // still served, the limit acts on the next computation
+    expect(c.calls).toBe(2);
+    await cache.get(5, 'c', 1, 5000, c.run); // starts over
+    await cache.get(5, 'a', 1, 5000, c.run);
+    expect(c.calls).toBe(4);
+  });
+
   it('stays bounded: past the limit it starts over', async () => {
     const cache = new IndicatorDeltaCache(() => 0, 10_000, 3);
     const c = computation(page(5));

@@ -3,12 +3,20 @@ import type { IndicatorFeedPage } from './indicator-feed.types.js';
 /** Longest a computed delta is served again (ms): expiry is judged when it is computed. */
 export const DELTA_CACHE_TTL_MS = 10_000;
 /** Most deltas kept at one revision; beyond it the cache starts over (memory stays bounded). */
-export const DELTA_CACHE_MAX_ENTRIES = 1_000;
+export const DELTA_CACHE_MAX_ENTRIES = 256;
+/**
+ * Most indicators and removals held over all kept deltas (a few hundred MB at worst): agents far
+ * behind at many different revisions must not make the cache hold a page for each of them.
+ */
+export const DELTA_CACHE_MAX_ITEMS = 200_000;
 
 interface Entry {
   at: number;
   page: Promise<IndicatorFeedPage>;
 }
+
+const itemsOf = (p: IndicatorFeedPage): number =>
+  p.kind === 'delta' ? p.delta.upserts.length + p.delta.removals.length : p.snapshot.indicators.length;
 
 /**
  * Deltas of the indicator feed, computed once per device group, starting revision and page size
@@ -24,6 +32,8 @@ interface Entry {
 export class IndicatorDeltaCache {
   private rev = -1;
   private readonly entries = new Map<string, Entry>();
+  /** Indicators and removals in the deltas kept (counted once computed). */
+  private items = 0;
   /** Computations done and answers served from the cache (for tests and metrics). */
   readonly stats = { computed: 0, served: 0 };
 
@@ -31,6 +41,7 @@ export class IndicatorDeltaCache {
     private readonly now: () => number,
     private readonly ttlMs = DELTA_CACHE_TTL_MS,
     private readonly maxEntries = DELTA_CACHE_MAX_ENTRIES,
+    private readonly maxItems = DELTA_CACHE_MAX_ITEMS,
   ) {}
 
   get(
@@ -41,7 +52,7 @@ export class IndicatorDeltaCache {
     compute: () => Promise<IndicatorFeedPage>,
   ): Promise<IndicatorFeedPage> {
     if (rev !== this.rev) {
-      this.entries.clear();
+      this.clear();
       this.rev = rev;
     }
     const key = `${sinceRev}\u0000${limit}\u0000${deviceGroupId}`;
@@ -51,15 +62,25 @@ export class IndicatorDeltaCache {
       this.stats.served++;
       return hit.page;
     }
-    if (this.entries.size >= this.maxEntries) this.entries.clear();
+    if (this.entries.size >= this.maxEntries || this.items >= this.maxItems) this.clear();
     this.stats.computed++;
     const page = compute();
     const entry: Entry = { at: now, page };
     this.entries.set(key, entry);
-    page.catch(() => {
-      // The caller gets the error; the next ask computes again.
-      if (this.entries.get(key) === entry) this.entries.delete(key);
-    });
+    page.then(
+      (p) => {
+        if (this.entries.get(key) === entry) this.items += itemsOf(p);
+      },
+      () => {
+        // The caller gets the error; the next ask computes again.
+        if (this.entries.get(key) === entry) this.entries.delete(key);
+      },
+    );
     return page;
+  }
+
+  private clear(): void {
+    this.entries.clear();
+    this.items = 0;
   }
 }
