@@ -455,6 +455,35 @@ describe.skipIf(!enabled)(`indicators (${TEST_DB})`, () => {
       expect(changes.length).toBeGreaterThanOrEqual(4);
     });
 
+    it('answers a fleet asking for the same delta alike, and the next change reaches the next ask', async () => {
+      const g = await group('Web');
+      const v = await h.services.indicators.revision();
+      const add = async (value: string) =>
+        (
+          (await importBody({ format: 'csv', csv: `type,value,action\ndomain,${value},block` }))
+            .body as IndicatorImportResult
+        ).rev;
+      const first = await add('one.example');
+      const fleet = await Promise.all(Array.from({ length: 200 }, () => feed(g, v)));
+      for (const d of fleet) {
+        if (d.kind !== 'delta') throw new Error('expected a delta');
+        expect(d.delta.toVersion).toBe(first);
+        expect(d.delta.upserts.map((i) => i.value)).toEqual(['one.example']);
+      }
+      // Same starting revision after another change: the answer carries it (nothing stale).
+      const second = await add('two.example');
+      const later = await feed(g, v);
+      if (later.kind !== 'delta') throw new Error('expected a delta');
+      expect(later.delta.toVersion).toBe(second);
+      expect(later.delta.upserts.map((i) => i.value).sort()).toEqual(['one.example', 'two.example']);
+      // A removal likewise.
+      const one = (await h.api('GET', '/api/indicators?q=one.example', admin)).body.items[0] as Indicator;
+      await h.services.indicators.remove(SYSTEM_PRINCIPAL, one.id);
+      const after = await feed(g, second);
+      if (after.kind !== 'delta') throw new Error('expected a delta');
+      expect(after.delta.removals).toEqual([one.id]);
+    });
+
     it('keeps an indicator for many groups with a long value (the identity key stays indexable)', async () => {
       const ids: string[] = [];
       for (let i = 0; i < 30; i++) {

@@ -2,6 +2,7 @@ import { InputError } from '@quell/core';
 import { decodeCursor, encodeCursor, type IndicatorRow } from '@quell/store';
 import type { ServiceContext } from '../services/context.js';
 import type { IndicatorFeedPage, SyncIndicator } from './indicator-feed.types.js';
+import { IndicatorDeltaCache } from './indicator-delta-cache.js';
 import { isExpired, toSyncIndicator } from './indicator-view.js';
 import { RevisionTaker } from './indicator-writer.js';
 
@@ -16,7 +17,12 @@ const SWEEP_BATCH = 5_000;
  * ones and those listing the group.
  */
 export class IndicatorFeed {
-  constructor(private readonly ctx: ServiceContext) {}
+  /** Deltas shared by the agents of a group that ask for the same one (after every change). */
+  readonly deltas: IndicatorDeltaCache;
+
+  constructor(private readonly ctx: ServiceContext) {
+    this.deltas = new IndicatorDeltaCache(() => ctx.clock.now());
+  }
 
   async page(
     deviceGroupId: string,
@@ -32,7 +38,9 @@ export class IndicatorFeed {
     if (sinceRev === null || sinceRev > rev || sinceRev < prunedRev) {
       return this.snapshotPage(deviceGroupId, encodeCursor(rev, ''), size);
     }
-    return this.delta(deviceGroupId, sinceRev, rev, size);
+    return this.deltas.get(rev, deviceGroupId, sinceRev, size, () =>
+      this.delta(deviceGroupId, sinceRev, rev, size),
+    );
   }
 
   private async delta(
