@@ -89,7 +89,9 @@ export async function createRealAgentStack({ serverEnv = {}, agentConfig = {}, n
       }
       const log = openSync(logPath, 'a');
       // `ip netns exec` execs node in place, so the child's pid is the agent's.
-      agent = spawn('ip', ['netns', 'exec', ns, process.execPath, AGENT_BIN, 'run', '--config', configPath], {
+      // QUELL_BENCH_AGENT_NODE_ARGS passes flags to the agent's node only, e.g. "--cpu-prof".
+      const nodeArgs = (process.env.QUELL_BENCH_AGENT_NODE_ARGS ?? '').split(' ').filter(Boolean);
+      agent = spawn('ip', ['netns', 'exec', ns, process.execPath, ...nodeArgs, AGENT_BIN, 'run', '--config', configPath], {
         stdio: ['ignore', log, log],
       });
       stack.pid = agent.pid;
