@@ -64,6 +64,15 @@ describe('quell alerts ingest and quell incidents', () => {
     expect(results.every((x) => x.created)).toBe(true);
     expect(await incidents('OCSF credential')).toHaveLength(1);
     expect(await incidents('NDJSON batch')).toHaveLength(1);
+
+    const shown = await t.run(['alerts', 'show', results[1]!.alertId]);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toMatch(/title\s*│\s*OCSF credential dumping finding/);
+    expect(shown.stdout).toContain(results[1]!.incidentId);
+    expect(shown.stdout).toMatch(/device\s*│\s*dc01\.example/);
+    const missing = await t.run(['alerts', 'show', 'alt_missing']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/alt_missing.*QUELL_E_NOT_FOUND/);
   });
 
   it('names the alert and the field when an alert is invalid, and ingests nothing of its batch', async () => {

@@ -113,6 +113,43 @@ describe('quell file', () => {
     expect(shown.stdout).toMatch(/ws2\.files\.test\s*│\s*quarantined/);
   });
 
+  it('lists a device’s quarantine vault and restores a file on that device only', async () => {
+    // After the test above: ws1's copy was restored, ws2's is still in quarantine.
+    const vault = await t.run(['device', 'quarantined', 'ws2.files.test']);
+    expect(vault.code, vault.stderr).toBe(0);
+    expect(vault.stdout).toMatch(new RegExp(`${SHA}\\s*│\\s*/home/bob/dropper\\.sh\\s*│\\s*quarantined`));
+    expect(vault.stderr).toContain('quell device quarantined ws2.files.test --restore <sha256>');
+    const none = await t.run(['device', 'quarantined', 'ws1.files.test']);
+    expect(none.stdout).toContain('(no files in quarantine on this device)');
+
+    const bad = await t.run(['device', 'quarantined', 'ws2.files.test', '--restore', 'abc']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(
+      /--restore needs the file's SHA-256 .*quell device quarantined ws2\.files\.test/,
+    );
+    const unknown = await t.run(['device', 'quarantined', 'nope.files.test']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/nope\.files\.test/);
+
+    const restored = await t.run(['device', 'quarantined', 'ws2.files.test', '--restore', SHA.toUpperCase()]);
+    expect(restored.code, restored.stderr).toBe(0);
+    expect(restored.stdout).toMatch(/^restore action \S+ on ws2\.files\.test: /);
+    for (let i = 0; i < 100; i++) {
+      const left = json<{ items: unknown[] }>(
+        await t.run(['device', 'quarantined', 'ws2.files.test', '--json']),
+      );
+      if (!left.items.length) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(
+      json<{ items: unknown[] }>(await t.run(['device', 'quarantined', 'ws2.files.test', '--json'])).items,
+    ).toEqual([]);
+    const all = json<{ items: Array<{ sha256: string; state: string }> }>(
+      await t.run(['device', 'quarantined', 'ws2.files.test', '--all', '--json']),
+    );
+    expect(all.items.map((f) => [f.sha256, f.state])).toEqual([[SHA, 'restored']]);
+  });
+
   it('collects from a device', async () => {
     const a = json<Action>(await t.run(['file', 'collect', SHA, '--device', 'ws2.files.test', '--json']));
     expect(a).toMatchObject({ type: 'collect_file', target: { id: SHA, deviceHostname: 'ws2.files.test' } });

@@ -54,6 +54,84 @@ describe('quell indicators', () => {
     expect(gone.stderr).toMatch(/No indicator .*quell indicators list.*\(QUELL_E_NOT_FOUND\)/);
   });
 
+  it('edits an indicator, moves it to device groups and back to all devices, and refuses empty or unknown edits', async () => {
+    const g = await fetch(`${t.url}/api/device-groups`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: 'Servers',
+        rank: 1,
+        rule: { namePattern: 'srv*' },
+        automationLevel: 'full',
+      }),
+    });
+    expect(g.status).toBe(201);
+    const group = ((await g.json()) as { id: string }).id;
+    const added = json<IndicatorActionResult>(
+      await t.run([
+        'indicators',
+        'add',
+        'domain',
+        'edit.example',
+        '--expires',
+        '2031-01-01T00:00:00Z',
+        '--json',
+      ]),
+    );
+    const id = added.indicator!.id;
+
+    const edited = await t.run([
+      'indicators',
+      'edit',
+      id,
+      '--title',
+      'Watched',
+      '--severity',
+      'high',
+      '--action',
+      'audit',
+      '--no-expiry',
+      '--no-alert',
+    ]);
+    expect(edited.code, edited.stderr).toBe(0);
+    expect(edited.stdout).toMatch(new RegExp(`^indicator ${id} updated\n`));
+    const now = json<Indicator>(await t.run(['indicators', 'show', id, '--json']));
+    expect(now).toMatchObject({
+      title: 'Watched',
+      severity: 'high',
+      action: 'audit',
+      expiresAt: null,
+      generateAlert: false,
+      deviceGroupIds: [],
+    });
+
+    const moved = await t.run(['indicators', 'edit', id, '--groups', group]);
+    expect(moved.code, moved.stderr).toBe(0);
+    const newId = new RegExp(
+      `^indicator ${id} now applies to ${group} as (ioc_\\S+) \\(the old id is retired\\)`,
+    ).exec(moved.stdout)?.[1];
+    expect(newId, moved.stdout).toBeDefined();
+    expect(json<Indicator>(await t.run(['indicators', 'show', newId!, '--json']))).toMatchObject({
+      title: 'Watched',
+      deviceGroupIds: [group],
+    });
+    expect((await t.run(['indicators', 'show', id])).code).toBe(1);
+
+    const back = json<Indicator>(
+      await t.run(['indicators', 'edit', newId!, '--scope', 'all', '--alert', '--json']),
+    );
+    expect(back).toMatchObject({ deviceGroupIds: [], generateAlert: true, title: 'Watched' });
+
+    const nothing = await t.run(['indicators', 'edit', back.id]);
+    expect(nothing.code).toBe(1);
+    expect(nothing.stderr).toMatch(/nothing to change; give at least one of --title/);
+    const both = await t.run(['indicators', 'edit', back.id, '--scope', 'all', '--groups', group]);
+    expect(both.stderr).toMatch(/--scope all or --groups <ids>, not both/);
+    const unknown = await t.run(['indicators', 'edit', back.id, '--groups', 'grp_nope']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/No device group grp_nope.*quell groups list.*\(QUELL_E_NOT_FOUND\)/);
+  });
+
   it('says what is wrong with a value, and nothing is added', async () => {
     const bad = await t.run(['indicators', 'add', 'sha256', 'abc123']);
     expect(bad.code).toBe(1);
@@ -119,5 +197,23 @@ describe('quell indicators', () => {
     const listed = await t.run(['indicators', 'feeds', 'list']);
     expect(listed.stdout).toContain('partner');
     expect(listed.stdout).toContain('bearer ($QUELL_CLI_TEST_TAXII_TOKEN)');
+
+    const edited = await t.run([
+      'indicators',
+      'feeds',
+      'edit',
+      id,
+      '--every',
+      '30',
+      '--disable',
+      '--name',
+      'partner-2',
+    ]);
+    expect(edited.code, edited.stderr).toBe(0);
+    expect(edited.stdout).toMatch(/TAXII feed \S+ \(partner-2\) changed/);
+    expect(edited.stdout).toMatch(/30 min\s*│\s*no/);
+    const noop = await t.run(['indicators', 'feeds', 'edit', id]);
+    expect(noop.code).toBe(1);
+    expect(noop.stderr).toMatch(/nothing to change/);
   });
 });

@@ -126,7 +126,8 @@ export const INDICATOR_ROUTES = {
   patchIndicator: r({
     method: 'PATCH',
     url: '/api/indicators/:id',
-    summary: 'Change an indicator’s action, title, description, severity, alerting or expiry (audited)',
+    summary:
+      'Change an indicator’s action, title, description, severity, alerting, expiry or scope (audited; a scope change answers it under a new id)',
     tag: 'indicators',
     auth: 'indicators:manage',
     params: IdParams,

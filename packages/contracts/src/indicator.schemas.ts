@@ -79,6 +79,13 @@ export const IndicatorPatch = Type.Object(
     severity: Type.Optional(Enum(SEVERITIES)),
     generateAlert: Type.Optional(Type.Boolean()),
     expiresAt: Type.Optional(Type.Union([DateTime, Type.Null()])),
+    deviceGroupIds: Type.Optional(
+      Type.Array(Id, {
+        maxItems: MAX_INDICATOR_DEVICE_GROUPS,
+        description:
+          'New scope: device groups, or empty for all devices. A different scope retires the indicator and answers it under a new id, in one transaction',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

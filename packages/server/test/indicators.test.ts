@@ -484,6 +484,88 @@ describe.skipIf(!enabled)(`indicators (${TEST_DB})`, () => {
       expect(after.delta.removals).toEqual([one.id]);
     });
 
+    it('moves an indicator to other device groups in one revision: groups that lost it drop it, groups that gained it add it', async () => {
+      const web = await group('Web');
+      const db = await group('Db');
+      const ops = await group('Ops');
+      const added = (await create({ type: 'domain', value: 'moved.example', action: 'block' }))
+        .body as IndicatorActionResult;
+      const oldId = added.indicator!.id;
+      const v0 = await h.services.indicators.revision();
+      changes = [];
+
+      const moved = await h.api('PATCH', `/api/indicators/${oldId}`, admin, {
+        deviceGroupIds: [web, db],
+        title: 'Moved',
+      });
+      expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+      const now = moved.body as Indicator;
+      expect(now).toMatchObject({ value: 'moved.example', action: 'block', title: 'Moved' });
+      expect([...now.deviceGroupIds].sort()).toEqual([web, db].sort());
+      expect(now.id).not.toBe(oldId);
+      expect((await h.api('GET', `/api/indicators/${oldId}`, admin)).status).toBe(404);
+      expect(changes).toEqual([now.rev]);
+
+      // Ops lost it; Web kept it (the old id goes, the new one comes, in the same delta).
+      const opsDelta = await feed(ops, v0);
+      if (opsDelta.kind !== 'delta') throw new Error('expected a delta');
+      expect(opsDelta.delta).toEqual({ fromVersion: v0, toVersion: now.rev, upserts: [], removals: [oldId] });
+      const webDelta = await feed(web, v0);
+      if (webDelta.kind !== 'delta') throw new Error('expected a delta');
+      expect(webDelta.delta.removals).toEqual([oldId]);
+      expect(webDelta.delta.upserts.map((i) => [i.id, i.title, i.groupScoped])).toEqual([
+        [now.id, 'Moved', true],
+      ]);
+      const audit = await h.api('GET', `/api/audit?subject=${oldId}`, admin);
+      expect(audit.body.items.map((e: { event: string }) => e.event)).toContain('indicator.rescoped');
+
+      // Back to all devices: Ops gains it; Db and Web swap the group-scoped one for it.
+      const v1 = await h.services.indicators.revision();
+      const back = await h.api('PATCH', `/api/indicators/${now.id}`, admin, { deviceGroupIds: [] });
+      expect(back.status, JSON.stringify(back.body)).toBe(200);
+      const everywhere = back.body as Indicator;
+      expect(everywhere.deviceGroupIds).toEqual([]);
+      // Its all-devices tombstone comes back to life: the first id again.
+      expect(everywhere.id).toBe(oldId);
+      const opsBack = await feed(ops, v1);
+      if (opsBack.kind !== 'delta') throw new Error('expected a delta');
+      expect(opsBack.delta.removals).toEqual([]);
+      expect(opsBack.delta.upserts.map((i) => [i.id, i.groupScoped])).toEqual([[everywhere.id, false]]);
+      const webBack = await feed(web, v1);
+      if (webBack.kind !== 'delta') throw new Error('expected a delta');
+      expect(webBack.delta.removals).toEqual([now.id]);
+      expect(webBack.delta.upserts.map((i) => i.id)).toEqual([everywhere.id]);
+      const dbSnapshot = await feed(db, null);
+      if (dbSnapshot.kind !== 'snapshot') throw new Error('expected a snapshot');
+      expect(dbSnapshot.snapshot.indicators.map((i) => i.id)).toEqual([everywhere.id]);
+    });
+
+    it('refuses a scope change to an unknown group or onto another indicator’s scope, changing nothing', async () => {
+      const db = await group('Db');
+      const all = (await create({ type: 'domain', value: 'busy.example', action: 'block' }))
+        .body as IndicatorActionResult;
+      const scoped = (
+        await create({ type: 'domain', value: 'busy.example', action: 'allow', deviceGroupIds: [db] })
+      ).body as IndicatorActionResult;
+      const rev = await h.services.indicators.revision();
+
+      const unknown = await h.api('PATCH', `/api/indicators/${all.indicator!.id}`, admin, {
+        deviceGroupIds: ['grp_missing'],
+        title: 'Not this',
+      });
+      expect(unknown.status).toBe(404);
+      expect(unknown.body.message).toMatch(/grp_missing.*quell groups list/);
+
+      const clash = await h.api('PATCH', `/api/indicators/${all.indicator!.id}`, admin, {
+        deviceGroupIds: [db],
+      });
+      expect(clash.status).toBe(409);
+      expect(clash.body.message).toContain(scoped.indicator!.id);
+
+      expect(await h.services.indicators.revision()).toBe(rev);
+      expect((await h.api('GET', `/api/indicators/${all.indicator!.id}`, admin)).body).toEqual(all.indicator);
+    });
+
     it('keeps an indicator for many groups with a long value (the identity key stays indexable)', async () => {
       const ids: string[] = [];
       for (let i = 0; i < 30; i++) {

@@ -4,7 +4,8 @@ import { startTaxiiServer, type TaxiiTestServer } from '../../server/test/suppor
 import { ConsoleHarness, HAVE_CHROMIUM } from './support/console-harness.js';
 
 // The indicators page end to end: create one, import a CSV with a bad row (the good rows land and
-// the bad one is reported with its line), filter, remove; edit one in place and change its scope;
+// the bad one is reported with its line), filter, remove; edit one in place and change its scope
+// (one PATCH, no add/remove actions);
 // TAXII feeds against a real TAXII 2.1 server: add, pull now (and a failing pull), remove.
 
 const SHA = 'ab'.repeat(32);
@@ -156,10 +157,13 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('indicators in the console', 
     await r.getByTestId('indicator-edit').click();
     await p.getByTestId('indicator-edit-scope').click();
     await p.getByRole('option', { name: 'Finance' }).click();
+    // Leaving the field closes the list of groups, which covers the buttons.
+    await p.getByTestId('indicator-edit-scope').press('Tab');
     await p.getByTestId('indicator-edit-confirm').click();
     await p.getByTestId('indicator-edit-confirm').waitFor({ state: 'hidden' });
     await r.getByTestId('indicator-scope').filter({ hasText: 'Finance' }).waitFor();
-    // Replaced: one indicator, with the new scope and the edited fields kept.
+    // Re-scoped by one PATCH: one indicator under a new id, the edited fields kept, no
+    // add/remove actions, the move audited with both ids.
     const after = (await h.api('GET', `/api/indicators?q=edit-me`)).items as Indicator[];
     expect(after).toHaveLength(1);
     expect(after[0]).toMatchObject({
@@ -169,6 +173,26 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('indicators in the console', 
     });
     expect(after[0]!.id).not.toBe(edited!.id);
     expect(await p.getByTestId('indicator-row').count()).toBe(1);
+    const audit = (await h.api('GET', `/api/audit?subject=${edited!.id}`)).items as Array<{
+      event: string;
+      data: { to?: { id: string } };
+    }>;
+    expect(audit.find((e) => e.event === 'indicator.rescoped')?.data.to?.id).toBe(after[0]!.id);
+    const removals = (await h.api('GET', `/api/actions?type=remove_indicator&entity=${value}`))
+      .items as unknown[];
+    expect(removals).toHaveLength(0);
+
+    // Back to all devices by clearing the groups.
+    await r.getByTestId('indicator-edit').click();
+    await p.getByTestId('indicator-edit-scope').click();
+    await p.getByTestId('indicator-edit-scope').press('Backspace');
+    await p.getByTestId('indicator-edit-scope').press('Tab');
+    await p.getByTestId('indicator-edit-confirm').click();
+    await p.getByTestId('indicator-edit-confirm').waitFor({ state: 'hidden' });
+    await r.getByTestId('indicator-scope').filter({ hasText: 'All devices' }).waitFor();
+    const everywhere = (await h.api('GET', `/api/indicators?q=edit-me`)).items as Indicator[];
+    expect(everywhere).toHaveLength(1);
+    expect(everywhere[0]).toMatchObject({ title: 'Watched C2', deviceGroupIds: [] });
   });
 
   it('adds a TAXII feed, pulls it now, shows a failing pull, and removes a feed', async () => {

@@ -4,7 +4,7 @@ import { ApiError, type AlertInput, type IngestResult, type OcsfDetectionFinding
 import { clientFor } from '../api.js';
 import { chunks, locateInBatch, parseAlerts, type InputItem } from '../alert-input.js';
 import { CliError } from '../errors.js';
-import { note, printJson, printTable, say, withJson, wantsJson } from '../output.js';
+import { list, note, printJson, printRecord, printTable, say, when, withJson, wantsJson } from '../output.js';
 
 /** Alerts per request; the API takes up to 5000, smaller batches keep each transaction short. */
 export const INGEST_BATCH = 1000;
@@ -61,7 +61,7 @@ function summarise(results: IngestResult['results']): void {
 }
 
 export function registerAlerts(program: Command): void {
-  const alerts = program.command('alerts').description('send alerts to Quell');
+  const alerts = program.command('alerts').description('send alerts to Quell, and read one');
 
   withJson(
     alerts
@@ -101,5 +101,35 @@ export function registerAlerts(program: Command): void {
 
     if (wantsJson(cmd)) printJson({ results });
     else summarise(results);
+  });
+
+  withJson(
+    alerts
+      .command('show')
+      .description('one alert, with its incident and entities')
+      .argument('<id>', 'an alert id (`quell incidents show <id>` lists an incident’s alerts)'),
+  ).action(async (id: string, _o: unknown, cmd: Command) => {
+    const client = await clientFor(cmd);
+    const a = await client.call('getAlert', { params: { id } });
+    if (wantsJson(cmd)) return printJson(a);
+    printRecord([
+      ['id', a.id],
+      ['title', a.title],
+      ['severity', a.severity],
+      ['status', a.status],
+      ['incident', a.incidentId],
+      ['category', a.category],
+      ['source', a.detectionSource],
+      ['external id', a.externalId],
+      ['MITRE', list(a.mitreTechniques)],
+      ['activity', `${when(a.firstActivityAt)} – ${when(a.lastActivityAt)}`],
+      ['created', when(a.createdAt)],
+      ['description', a.description],
+    ]);
+    printTable(
+      ['KIND', 'ENTITY'],
+      a.entities.map((e) => [e.kind, e.label]),
+      'no entities',
+    );
   });
 }

@@ -8,6 +8,7 @@ import { intArg } from '../options.js';
 import { note, printJson, say, withJson, wantsJson } from '../output.js';
 import { reportUnfinished, waitForAction } from '../progress.js';
 import { enforcementText, isolationSpecText } from './devices.command.js';
+import { registerDeviceQuarantine } from './device-quarantine.command.js';
 import { downloadPackage } from './packages.command.js';
 
 /** The agent enforces at most this many allowances (the catalog's `maxItems`). */
@@ -173,7 +174,9 @@ interface IsolateOptions extends WaitFlags {
 export function registerDevice(program: Command): void {
   const device = program
     .command('device')
-    .description('act on one device: isolate, release, restrict, scan, collect (see `quell devices`)');
+    .description(
+      'act on one device: isolate, release, restrict, scan, collect, its quarantined files (see `quell devices`)',
+    );
 
   withActionFlags(
     device
@@ -235,4 +238,6 @@ export function registerDevice(program: Command): void {
       file === undefined ? undefined : async (_api, a) => downloadPackage(cmd, a.id, file),
     );
   });
+
+  registerDeviceQuarantine(device);
 }

@@ -1,99 +1,17 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { Option, type Command } from 'commander';
-import type { Indicator, IndicatorActionResult, IndicatorImportResult, TaxiiFeed } from '@quell/contracts';
+import type { Command } from 'commander';
+import type { Indicator, IndicatorPatch } from '@quell/contracts';
 import { INDICATOR_ACTIONS, INDICATOR_SOURCES, INDICATOR_TYPES, SEVERITIES } from '@quell/core';
 import { clientFor } from '../api.js';
 import { CliError } from '../errors.js';
-import { choiceOption, collect, intArg, limitOption } from '../options.js';
-import {
-  note,
-  pageHint,
-  printJson,
-  printRecord,
-  printTable,
-  say,
-  when,
-  withJson,
-  wantsJson,
-} from '../output.js';
+import { choiceOption, collect, limitOption } from '../options.js';
+import { printImport, printIndicator, printOutcome, scope } from './indicator-print.js';
+import { registerIndicatorFeeds } from './indicator-feeds.command.js';
+import { note, pageHint, printJson, printTable, say, when, withJson, wantsJson } from '../output.js';
 
 const FORMATS = ['csv', 'stix'] as const;
 type Format = (typeof FORMATS)[number];
-
-function scope(i: Pick<Indicator, 'deviceGroupIds'>): string {
-  return i.deviceGroupIds.length ? i.deviceGroupIds.join(', ') : 'all devices';
-}
-
-function printIndicator(i: Indicator): void {
-  printRecord([
-    ['id', i.id],
-    ['type', i.type],
-    ['value', i.value],
-    ['action', i.action],
-    ['title', i.title],
-    ['description', i.description],
-    ['severity', i.severity],
-    ['alerts', i.generateAlert ? 'yes' : 'no'],
-    ['expires', i.expiresAt ? `${when(i.expiresAt)}${i.expired ? ' (expired)' : ''}` : 'never'],
-    ['applies to', scope(i)],
-    ['source', i.externalId ? `${i.source} (${i.externalId})` : i.source],
-    ['created', `${when(i.createdAt)} by ${i.createdBy}`],
-    ['updated', when(i.updatedAt)],
-  ]);
-}
-
-/** What a create or remove came to: applied, waiting for approval, or still queued. */
-function printOutcome(r: IndicatorActionResult, verb: string): void {
-  if (r.outcome === 'applied') {
-    if (r.indicator)
-      say(
-        `indicator ${r.indicator.id} ${verb}: ${r.indicator.type} ${r.indicator.value} → ${r.indicator.action} (${scope(r.indicator)})`,
-      );
-    else say(`indicator ${verb} (action ${r.action.id})`);
-    return;
-  }
-  if (r.outcome === 'pending_approval') {
-    say(
-      `action ${r.action.id} ${r.action.type} waits for approval (${r.action.approvalReason}); \`quell actions approve ${r.action.id}\``,
-    );
-    return;
-  }
-  say(
-    `action ${r.action.id} ${r.action.type} is ${r.action.status}; follow it with \`quell actions show ${r.action.id}\``,
-  );
-}
-
-function printImport(r: IndicatorImportResult): void {
-  const what = r.dryRun ? 'would import' : 'imported';
-  say(
-    `${what} ${r.imported} new, ${r.updated} updated, ${r.removed} withdrawn, ${r.rejected.length} rejected${r.ignored ? `, ${r.ignored} other objects ignored` : ''}`,
-  );
-  for (const x of r.rejected.slice(0, 50)) {
-    const where =
-      x.row !== undefined ? `line ${x.row}` : `object ${x.index ?? '?'}${x.stixId ? ` (${x.stixId})` : ''}`;
-    say(`  ${where}${x.value ? ` ${x.value}` : ''}: ${x.reason}`);
-  }
-  if (r.rejected.length > 50) say(`  … and ${r.rejected.length - 50} more (--json lists them all)`);
-}
-
-function printFeeds(items: readonly TaxiiFeed[]): void {
-  printTable(
-    ['ID', 'NAME', 'COLLECTION', 'AUTH', 'EVERY', 'ENABLED', 'LAST PULL', 'LAST COUNTS', 'LAST ERROR'],
-    items.map((f) => [
-      f.id,
-      f.name,
-      f.collectionId,
-      f.authKind === 'none' ? 'none' : `${f.authKind} ($${f.secretEnv ?? '?'})`,
-      `${f.intervalMinutes} min`,
-      f.enabled ? 'yes' : 'no',
-      when(f.lastPulledAt),
-      `+${f.lastCounts.imported} ~${f.lastCounts.updated} -${f.lastCounts.removed} ✗${f.lastCounts.rejected}`,
-      f.lastError,
-    ]),
-    'no TAXII feeds; add one with `quell indicators feeds add`',
-  );
-}
 
 /** `--format`, or the file's extension (.csv, .json) when it is not given. */
 function formatOf(file: string, given: Format | undefined): Format {
@@ -132,6 +50,61 @@ function toQuery(o: FilterOptions) {
     ...(o.group && { deviceGroupId: o.group }),
     ...(o.includeExpired && { includeExpired: true }),
   };
+}
+
+interface EditOptions {
+  title?: string;
+  description?: string;
+  severity?: string;
+  action?: string;
+  expires?: string;
+  /** false with --no-expiry (commander's negation of `--expiry`). */
+  expiry?: boolean;
+  scope?: 'all';
+  groups?: string;
+  /** true with --alert, false with --no-alert, undefined when neither is given. */
+  alert?: boolean;
+}
+
+/** The PATCH body of `indicators edit`, refusing contradictory or empty edits before any request. */
+export function editPatch(o: EditOptions): IndicatorPatch {
+  if (o.expires !== undefined && o.expiry === false)
+    throw new CliError('give --expires <iso> or --no-expiry, not both', 'QUELL_E_INPUT');
+  if (o.scope && o.groups !== undefined)
+    throw new CliError('give --scope all or --groups <ids>, not both', 'QUELL_E_INPUT');
+  let groups: string[] | undefined;
+  if (o.groups !== undefined) {
+    groups = [
+      ...new Set(
+        o.groups
+          .split(',')
+          .map((g) => g.trim())
+          .filter(Boolean),
+      ),
+    ];
+    if (!groups.length)
+      throw new CliError(
+        '--groups needs at least one device group id (`quell groups list` lists them); use --scope all for every device',
+        'QUELL_E_INPUT',
+      );
+  }
+  const patch: IndicatorPatch = {
+    ...(o.title !== undefined && { title: o.title }),
+    ...(o.description !== undefined && { description: o.description === '' ? null : o.description }),
+    ...(o.severity && { severity: o.severity as Indicator['severity'] }),
+    ...(o.action && { action: o.action as Indicator['action'] }),
+    ...(o.expires !== undefined && { expiresAt: o.expires }),
+    ...(o.expiry === false && { expiresAt: null }),
+    ...(o.scope === 'all' && { deviceGroupIds: [] }),
+    ...(groups && { deviceGroupIds: groups }),
+    ...(o.alert !== undefined && { generateAlert: o.alert }),
+  };
+  if (!Object.keys(patch).length)
+    throw new CliError(
+      'nothing to change; give at least one of --title, --description, --severity, --action, --expires, --no-expiry, --scope all, --groups, --alert, --no-alert',
+      'QUELL_E_INPUT',
+    );
+  return patch;
 }
 
 export function registerIndicators(program: Command): void {
@@ -238,6 +211,31 @@ export function registerIndicators(program: Command): void {
 
   withJson(
     ind
+      .command('edit')
+      .description('change what an indicator does, or its scope (a new scope gives it a new id, in one step)')
+      .argument('<id>')
+      .option('--title <text>', 'shown in alerts')
+      .option('--description <text>', 'why (an empty string clears it)')
+      .addOption(choiceOption('--severity <severity>', 'of its alerts', SEVERITIES))
+      .addOption(choiceOption('--action <action>', 'what it does', INDICATOR_ACTIONS))
+      .option('--expires <iso>', 'when it stops applying, e.g. 2030-01-31T00:00:00Z')
+      .option('--no-expiry', 'never expires')
+      .addOption(choiceOption('--scope <scope>', 'all: every device (clears the device groups)', ['all']))
+      .option('--groups <ids>', 'the device groups it applies to, comma-separated (replaces the scope)')
+      .option('--alert', 'raise alerts when it matches')
+      .option('--no-alert', 'do not raise alerts'),
+  ).action(async (id: string, o: EditOptions, cmd: Command) => {
+    const patch = editPatch(o);
+    const api = await clientFor(cmd);
+    const i = await api.call('patchIndicator', { params: { id }, body: patch });
+    if (wantsJson(cmd)) return printJson(i);
+    if (i.id !== id) say(`indicator ${id} now applies to ${scope(i)} as ${i.id} (the old id is retired)`);
+    else say(`indicator ${i.id} updated`);
+    printIndicator(i);
+  });
+
+  withJson(
+    ind
       .command('remove')
       .description('remove an indicator (through the remove_indicator action)')
       .argument('<id>')
@@ -325,101 +323,7 @@ export function registerIndicators(program: Command): void {
       }
     });
 
-  const feeds = ind.command('feeds').description('TAXII 2.1 feeds the server pulls indicators from');
-
-  withJson(feeds.command('list').description('feeds, with their last pull')).action(
-    async (_o: unknown, cmd: Command) => {
-      const api = await clientFor(cmd);
-      const r = await api.call('listTaxiiFeeds');
-      if (wantsJson(cmd)) return printJson(r);
-      printFeeds(r.items);
-    },
-  );
-
-  withJson(
-    feeds
-      .command('add')
-      .description('add a feed; its password or token is read from an environment variable of the server')
-      .argument('<name>')
-      .option('--discovery-url <url>', 'the TAXII discovery endpoint (or give --api-root)')
-      .option('--api-root <url>', 'the API root, when not found through discovery')
-      .requiredOption('--collection <id>', 'the collection to read')
-      .addOption(
-        choiceOption('--auth <kind>', 'none (default), basic or bearer', ['none', 'basic', 'bearer']),
-      )
-      .option('--username <name>', 'for basic authentication')
-      .option('--secret-env <NAME>', 'name of the server environment variable holding the password or token')
-      .addOption(
-        choiceOption(
-          '--default-action <action>',
-          'for indicators without x_quell_action (default block)',
-          INDICATOR_ACTIONS,
-        ),
-      )
-      .addOption(choiceOption('--default-severity <severity>', 'default medium', SEVERITIES))
-      .addOption(new Option('--every <minutes>', 'pull interval (default 60)').argParser(intArg(5, 10_080)))
-      .option('--disabled', 'add it without pulling on schedule'),
-  ).action(
-    async (
-      name: string,
-      o: {
-        discoveryUrl?: string;
-        apiRoot?: string;
-        collection: string;
-        auth?: 'none' | 'basic' | 'bearer';
-        username?: string;
-        secretEnv?: string;
-        defaultAction?: string;
-        defaultSeverity?: string;
-        every?: number;
-        disabled?: boolean;
-      },
-      cmd: Command,
-    ) => {
-      if (!o.discoveryUrl && !o.apiRoot)
-        throw new CliError('give --discovery-url or --api-root', 'QUELL_E_INPUT');
-      const api = await clientFor(cmd);
-      const f = await api.call('createTaxiiFeed', {
-        body: {
-          name,
-          collectionId: o.collection,
-          ...(o.discoveryUrl && { discoveryUrl: o.discoveryUrl }),
-          ...(o.apiRoot && { apiRootUrl: o.apiRoot }),
-          ...(o.auth && { authKind: o.auth }),
-          ...(o.username && { username: o.username }),
-          ...(o.secretEnv && { secretEnv: o.secretEnv }),
-          ...(o.defaultAction && { defaultAction: o.defaultAction as Indicator['action'] }),
-          ...(o.defaultSeverity && { defaultSeverity: o.defaultSeverity as Indicator['severity'] }),
-          ...(o.every && { intervalMinutes: o.every }),
-          ...(o.disabled && { enabled: false }),
-        },
-      });
-      if (wantsJson(cmd)) return printJson(f);
-      say(`TAXII feed ${f.id} (${f.name}) added; pull it now with \`quell indicators feeds pull ${f.id}\``);
-    },
-  );
-
-  withJson(feeds.command('pull').description('pull a feed now').argument('<id>')).action(
-    async (id: string, _o: unknown, cmd: Command) => {
-      const api = await clientFor(cmd);
-      const r = await api.call('pullTaxiiFeed', { params: { id } });
-      if (wantsJson(cmd)) return printJson(r);
-      note(
-        `pulled ${r.pages} page(s) of ${r.feed.name}${r.complete ? '' : '; more remain for the next pull'}`,
-      );
-      printImport(r.import);
-    },
-  );
-
-  feeds
-    .command('remove')
-    .description('delete a feed (the indicators it imported stay)')
-    .argument('<id>')
-    .action(async (id: string, _o: unknown, cmd: Command) => {
-      const api = await clientFor(cmd);
-      await api.call('deleteTaxiiFeed', { params: { id } });
-      say(`TAXII feed ${id} deleted`);
-    });
+  registerIndicatorFeeds(ind);
 }
 
 async function readStdin(): Promise<string> {

@@ -17,6 +17,7 @@ import {
   InputError,
   NotAllowedError,
   NotFoundError,
+  type IndicatorInput,
   type IndicatorType,
   type Principal,
 } from '@quell/core';
@@ -199,7 +200,13 @@ export class IndicatorService {
     return { indicatorId: found.id, removed: removed > 0, rev };
   }
 
-  /** Changes what an indicator does (not what it matches: type, value and scope are its identity). */
+  /**
+   * Changes what an indicator does, and optionally its scope. Type and value are its identity;
+   * a new scope (`deviceGroupIds`, empty for all devices) retires this indicator and lands it
+   * under the new scope in the same transaction and feed revision: agents of groups that lost it
+   * get a removal of the old id, agents of groups that gained it (or kept it) the new one, in
+   * one delta. The answer is the indicator under its new id.
+   */
   async update(principal: Principal, id: string, patch: IndicatorPatch): Promise<Indicator> {
     this.mustBeUnscoped(principal);
     const row = await this.mustGetLive(id);
@@ -217,18 +224,56 @@ export class IndicatorService {
         // Switching to allow turns alerting off unless the patch says otherwise (allow never alerts).
         generateAlert: patch.generateAlert ?? (action === 'allow' ? false : current.generateAlert),
         expiresAt: patch.expiresAt === undefined ? current.expiresAt : patch.expiresAt,
-        deviceGroupIds: groupIdsOf(row),
+        deviceGroupIds: patch.deviceGroupIds ?? groupIdsOf(row),
         externalId: row.external_id ?? undefined,
         source: row.source,
       },
       now,
     );
+    if (scopeKey(input.deviceGroupIds) !== row.scope_key) return this.rescope(principal, row, input, patch);
     await this.write(async (revs, trx) => {
       const outcome = await upsertIndicators(this.ctx, trx, revs, [input], actorName(principal));
       await audit(this.ctx, trx, principal, 'indicator.updated', id, { ...patch, rev: outcome.rev });
       return { outcome };
     });
     return this.get(id);
+  }
+
+  private async rescope(
+    principal: Principal,
+    row: IndicatorRow,
+    input: IndicatorInput,
+    patch: IndicatorPatch,
+  ): Promise<Indicator> {
+    await this.checkGroups(input.deviceGroupIds);
+    const target = scopeKey(input.deviceGroupIds);
+    const { newId } = await this.write(async (revs, trx) => {
+      // Read again inside the transaction: the row may have gone, and another indicator may have
+      // taken the target scope, since the checks above.
+      const same = await this.ctx.store.indicators.byValues(trx, [row.value]);
+      const self = same.find((r) => r.id === row.id);
+      if (!self || self.deleted_at !== null)
+        throw new NotFoundError(`No indicator ${row.id}. \`quell indicators list\` lists them.`, {
+          id: row.id,
+        });
+      const taken = same.find((r) => r.type === row.type && r.scope_key === target && r.deleted_at === null);
+      if (taken)
+        throw new ConflictError(
+          `An indicator for ${row.type} ${row.value} on ${scopeText(input.deviceGroupIds)} exists already: ${taken.id}. Edit or remove that one instead.`,
+          { id: taken.id },
+        );
+      await removeIndicators(this.ctx, trx, revs, [self]);
+      const outcome = await upsertIndicators(this.ctx, trx, revs, [input], actorName(principal));
+      const landed = outcome.rows[0]!.id;
+      await audit(this.ctx, trx, principal, 'indicator.rescoped', row.id, {
+        ...patch,
+        from: { id: row.id, deviceGroupIds: groupIdsOf(row) },
+        to: { id: landed, deviceGroupIds: input.deviceGroupIds },
+        rev: outcome.rev,
+      });
+      return { newId: landed };
+    });
+    return this.get(newId);
   }
 
   /** Imports a CSV file or STIX bundle: all valid rows in one transaction, one audit entry. */

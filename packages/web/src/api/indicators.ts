@@ -55,7 +55,7 @@ export function useRemoveIndicator() {
   });
 }
 
-/** Changes an indicator in place (audited); its type, value and scope stay. */
+/** Changes an indicator (audited); a new scope answers it under a new id. */
 export function usePatchIndicator() {
   const onSuccess = useRefresh();
   return useMutation({

@@ -5,6 +5,7 @@ import {
   Code,
   Group,
   Modal,
+  MultiSelect,
   Select,
   Stack,
   Switch,
@@ -16,25 +17,25 @@ import type { Indicator, IndicatorPatch } from '@quell/contracts';
 import { INDICATOR_ACTIONS, SEVERITIES, type IndicatorAction, type Severity } from '@quell/core';
 import { useDeviceGroups } from '../../api/admin';
 import { errorMessage } from '../../api/client';
-import { useCreateIndicator, usePatchIndicator, useRemoveIndicator } from '../../api/indicators';
+import { usePatchIndicator } from '../../api/indicators';
 import { humanize, isoToLocalInput, localInputToIso } from '../../lib/format';
 import { notify } from '../../lib/notify';
 import { TYPE_LABEL } from './indicator-create-modal';
 
 const options = <T extends string>(values: readonly T[]) =>
   values.map((v) => ({ value: v, label: humanize(v) }));
-const ALL = '';
+
+const sameSet = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((x) => b.includes(x));
 
 /**
- * Edits an indicator. Action, title, description, severity, alerting and expiry change in place
- * (PATCH, audited). The scope is part of what identifies an indicator, so a new scope replaces it:
- * an indicator with the new scope is added (add_indicator) and then this one removed
- * (remove_indicator); both show in the Action Center.
+ * Edits an indicator with one PATCH (audited): action, title, description, severity, alerting,
+ * expiry and scope. The scope is part of what identifies an indicator, so a new scope retires this
+ * one and the server answers it under a new id, in the same transaction: devices that lost it
+ * drop it and devices that gained it add it from the same feed revision.
  */
 export function IndicatorEditModal({ indicator: i, onClose }: { indicator: Indicator; onClose: () => void }) {
   const patch = usePatchIndicator();
-  const create = useCreateIndicator();
-  const remove = useRemoveIndicator();
   const groups = useDeviceGroups();
   const [action, setAction] = useState<IndicatorAction>(i.action);
   const [severity, setSeverity] = useState<Severity>(i.severity);
@@ -42,12 +43,10 @@ export function IndicatorEditModal({ indicator: i, onClose }: { indicator: Indic
   const [description, setDescription] = useState(i.description ?? '');
   const [expires, setExpires] = useState(isoToLocalInput(i.expiresAt));
   const [alert, setAlert] = useState(i.generateAlert);
-  // More than one group can come from an import; the console edits one group or all devices.
-  const [scope, setScope] = useState<string>(i.deviceGroupIds[0] ?? ALL);
+  // Empty: all devices.
+  const [scope, setScope] = useState<string[]>(i.deviceGroupIds);
   const [error, setError] = useState<string | null>(null);
-  const multiGroup = i.deviceGroupIds.length > 1;
-  const scopeChanged = !multiGroup && scope !== (i.deviceGroupIds[0] ?? ALL);
-  const busy = patch.isPending || create.isPending || remove.isPending;
+  const scopeChanged = !sameSet(scope, i.deviceGroupIds);
 
   const fields = (): IndicatorPatch => {
     const expiresAt = localInputToIso(expires) ?? null;
@@ -58,6 +57,7 @@ export function IndicatorEditModal({ indicator: i, onClose }: { indicator: Indic
       description: description.trim() ? description.trim() : null,
       generateAlert: action === 'allow' ? false : alert,
       ...(isoToLocalInput(i.expiresAt) !== expires && { expiresAt }),
+      ...(scopeChanged && { deviceGroupIds: scope }),
     };
   };
 
@@ -72,36 +72,12 @@ export function IndicatorEditModal({ indicator: i, onClose }: { indicator: Indic
       return;
     }
     try {
-      if (!scopeChanged) {
-        await patch.mutateAsync({ id: i.id, patch: fields() });
-        notify.success(`Indicator on ${i.value} updated.`);
-        onClose();
-        return;
-      }
-      const f = fields();
-      const expiresAt = localInputToIso(expires);
-      const added = await create.mutateAsync({
-        type: i.type,
-        value: i.value,
-        action,
-        severity,
-        title: f.title ?? i.title,
-        ...(f.description && { description: f.description }),
-        generateAlert: f.generateAlert ?? false,
-        ...(expiresAt && { expiresAt }),
-        ...(scope !== ALL && { deviceGroupIds: [scope] }),
-        comment: `Scope of indicator ${i.id} changed in the console`,
-      });
-      if (added.outcome !== 'applied') {
-        notify.info(
-          `The indicator with the new scope waits (${humanize(added.outcome)}, action ${added.action.id}); the old one stays until you remove it.`,
-          'Scope change requested',
-        );
-        onClose();
-        return;
-      }
-      await remove.mutateAsync(i.id);
-      notify.success(`Indicator on ${i.value} now applies to ${scopeLabel(scope)}.`);
+      await patch.mutateAsync({ id: i.id, patch: fields() });
+      notify.success(
+        scopeChanged
+          ? `Indicator on ${i.value} now applies to ${scopeLabel(scope)}.`
+          : `Indicator on ${i.value} updated.`,
+      );
       onClose();
     } catch (e) {
       setError(errorMessage(e));
@@ -109,7 +85,8 @@ export function IndicatorEditModal({ indicator: i, onClose }: { indicator: Indic
   };
 
   const groupName = (id: string) => groups.data?.items.find((g) => g.id === id)?.name ?? id;
-  const scopeLabel = (s: string) => (s === ALL ? 'all devices' : `group ${groupName(s)}`);
+  const scopeLabel = (s: readonly string[]) =>
+    s.length ? `${s.length > 1 ? 'groups' : 'group'} ${s.map(groupName).join(', ')}` : 'all devices';
 
   return (
     <Modal opened onClose={onClose} title="Edit the indicator" size="lg">
@@ -156,21 +133,15 @@ export function IndicatorEditModal({ indicator: i, onClose }: { indicator: Indic
           onChange={(e) => setExpires(e.currentTarget.value)}
           data-testid="indicator-edit-expires"
         />
-        <Select
+        <MultiSelect
           label="Scope"
-          data={[
-            { value: ALL, label: 'All devices' },
-            ...(groups.data?.items ?? []).map((g) => ({ value: g.id, label: g.name })),
-          ]}
+          placeholder={scope.length ? undefined : 'All devices'}
+          data={(groups.data?.items ?? []).map((g) => ({ value: g.id, label: g.name }))}
           value={scope}
-          onChange={(v) => setScope(v ?? ALL)}
-          allowDeselect={false}
-          disabled={multiGroup}
-          description={
-            multiGroup
-              ? `Applies to ${i.deviceGroupIds.length} groups; change it with the API or an import.`
-              : 'A new scope replaces the indicator: one with the new scope is added, then this one removed.'
-          }
+          onChange={setScope}
+          clearable
+          searchable
+          description="Device groups it applies to; none: all devices. A new scope gives the indicator a new id."
           data-testid="indicator-edit-scope"
         />
         <Switch
@@ -189,7 +160,7 @@ export function IndicatorEditModal({ indicator: i, onClose }: { indicator: Indic
           <Button variant="default" onClick={onClose}>
             Cancel
           </Button>
-          <Button loading={busy} onClick={() => void save()} data-testid="indicator-edit-confirm">
+          <Button loading={patch.isPending} onClick={() => void save()} data-testid="indicator-edit-confirm">
             Save
           </Button>
         </Group>
