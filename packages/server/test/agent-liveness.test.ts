@@ -78,6 +78,17 @@ describe.skipIf(!enabled)(`agent liveness sweeps (${TEST_DB})`, () => {
     expect(s.gateway.isConnected('quiet')).toBe(true);
   });
 
+  it('pings an agent whose heartbeats stop before dropping it, and keeps it when it answers', async () => {
+    const { agent, pings } = await connected('lapsed');
+    const beat = setInterval(() => agent.send({ type: 'heartbeat', state: agent.state }), 50);
+    await sleep(1200);
+    clearInterval(beat);
+    expect(pings()).toBe(0);
+    // Heartbeats stopped (a stalled agent, a simulator still connecting its peers), pongs still come.
+    await eventually(pings, (n) => n >= 2, 5000);
+    expect(s.gateway.isConnected('lapsed')).toBe(true);
+  });
+
   it('drops an agent that stops answering altogether', async () => {
     const { agent } = await connected('frozen');
     // Stop reading the socket: no heartbeats, no pongs, as with a hung process.

@@ -32,30 +32,30 @@ const ID = /^[\x21-\x7e]+$/;
 const LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/;
 const MAX_DOMAIN_LENGTH = 253;
 
-/** Decodes `hex` into `out` at `off`; false when it is not exactly `out`-width hex. No allocation. */
+/**
+ * Buffer views of the stores' byte arrays, so hex goes in and out through Node's native codec:
+ * the agent runs without V8's optimising compiler (footprint), where a JavaScript hex loop made
+ * a tenth of the time of syncing a million indicators.
+ */
+const views = new WeakMap<Uint8Array, Buffer>();
+function view(a: Uint8Array): Buffer {
+  let v = views.get(a);
+  if (!v) {
+    v = Buffer.isBuffer(a) ? a : Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+    views.set(a, v);
+  }
+  return v;
+}
+
+/** Decodes `hex` into `out` at `off`; false when it is not exactly `out`-width hex. */
 export function hexInto(hex: string, out: Uint8Array, off: number, bytes: number): boolean {
   if (hex.length !== bytes * 2) return false;
-  for (let i = 0; i < bytes; i++) {
-    const hi = nibble(hex.charCodeAt(2 * i));
-    const lo = nibble(hex.charCodeAt(2 * i + 1));
-    if (hi < 0 || lo < 0) return false;
-    out[off + i] = (hi << 4) | lo;
-  }
-  return true;
+  // Node stops at the first character that is not hex, so a short count means a bad value.
+  return view(out).write(hex, off, bytes, 'hex') === bytes;
 }
 
-function nibble(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48;
-  if (c >= 97 && c <= 102) return c - 87;
-  if (c >= 65 && c <= 70) return c - 55;
-  return -1;
-}
-
-const HEX = '0123456789abcdef';
 export function bytesToHex(buf: Uint8Array, off: number, len: number): string {
-  let s = '';
-  for (let i = off; i < off + len; i++) s += HEX[buf[i]! >> 4]! + HEX[buf[i]! & 15]!;
-  return s;
+  return view(buf).toString('hex', off, off + len);
 }
 
 /** Lower-case, without one trailing dot: how DNS names and domain values are compared. */

@@ -42,6 +42,8 @@ export class AgentConnection {
   private closedOnce = false;
   /** When the agent last sent a frame (a pong is not one). */
   private lastFrameAt = 0;
+  /** The last sweep pinged this socket. */
+  private pinged = false;
 
   constructor(
     private readonly ws: WebSocket,
@@ -91,20 +93,22 @@ export class AgentConnection {
   }
 
   /**
-   * One liveness sweep: a socket silent since the previous sweep (no frame, no pong) is dropped;
-   * others are pinged, except those that sent a frame within `heardWithinMs`: an agent that
-   * heartbeated that recently will heartbeat again before the next sweep (or be dropped by it),
-   * and pinging 10,000 sockets at once took the server a second every sweep.
+   * One liveness sweep. A socket is dropped only when a ping went unanswered: silent since the
+   * previous sweep, which pinged it. Sockets that sent a frame within `heardWithinMs` are not
+   * pinged (agents heartbeat more often than sweeps run; pinging 10,000 sockets at once took the
+   * server a second every sweep); one that then falls silent is pinged at the next sweep and
+   * dropped at the one after if it does not answer.
    */
   sweep(heardWithinMs: number | null = null): void {
-    if (!this.alive) {
+    if (!this.alive && this.pinged) {
       this.log.info({ deviceId: this.deviceId, remote: this.remote }, 'agent stopped answering; dropping');
       this.ws.terminate();
       return;
     }
     this.alive = false;
-    if (heardWithinMs !== null && Date.now() - this.lastFrameAt < heardWithinMs) return;
-    if (this.ws.readyState === this.ws.OPEN) this.ws.ping();
+    const recent = heardWithinMs !== null && Date.now() - this.lastFrameAt < heardWithinMs;
+    this.pinged = !recent;
+    if (!recent && this.ws.readyState === this.ws.OPEN) this.ws.ping();
   }
 
   private onFrame(data: WebSocket.RawData, isBinary: boolean): void {

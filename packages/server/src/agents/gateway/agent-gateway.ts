@@ -40,7 +40,7 @@ export interface AgentGatewayOptions {
   helloTimeoutMs?: number;
   /** How long to wait for an ack before the attempt counts as failed (and is retried). Default 30 000 ms. */
   ackTimeoutMs?: number;
-  /** Ping sweep period; a socket silent for two sweeps is dropped. Default 30 000 ms. */
+  /** Liveness sweep period; a socket that leaves a ping unanswered until the next sweep is dropped. Default 30 000 ms. */
   livenessMs?: number;
   /** How often revocations by other instances are looked for. Default 3000 ms. */
   revocationPollMs?: number;
