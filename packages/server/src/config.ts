@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { homedir } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 
 /** Server configuration, read once at start. Every key has an environment variable (see docs/configuration.md). */
 export interface ServerConfig {
@@ -54,6 +54,11 @@ export interface AgentListenerConfig {
   heartbeatMs: number;
   /** QUELL_AGENT_OFFLINE_AFTER_MS: silence after which a connected agent counts as offline. Default 3 × heartbeat. */
   offlineAfterMs: number;
+  /**
+   * QUELL_AGENT_SIGNING_THREAD: sign commands on a worker thread. Default: on when the machine has
+   * more than 2 CPUs (on 2 the thread only competes with the event loop for them).
+   */
+  signingThread: boolean;
 }
 
 export interface ConfigOverrides {
@@ -142,6 +147,7 @@ function agentConfig(
     tlsKeyFile,
     heartbeatMs,
     offlineAfterMs,
+    signingThread: bool(env, 'QUELL_AGENT_SIGNING_THREAD', availableParallelism() > 2, problems),
   };
 }
 

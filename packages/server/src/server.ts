@@ -101,6 +101,7 @@ export async function startServer(
         keys,
         uploads: blobUploadSink(services.blobs),
         maxFileUploadBytes: config.fileMaxBytes,
+        signingThread: config.agent.signingThread,
       });
       agents = new AgentListener(gateway, services.enrollment, clock, log, {
         host: config.agent.host,

@@ -4,7 +4,7 @@ import { toAction } from '@quell/store';
 import { AgentGateway, type AgentGatewayOptions } from './agent-gateway.js';
 import { AgentResults } from './agent-results.js';
 import { CommandFactory } from './command-factory.js';
-import { WorkerCommandSigner } from './command-signer.js';
+import { InlineCommandSigner, WorkerCommandSigner } from './command-signer.js';
 import type { GatewayKeys, UploadSink } from './gateway-ports.js';
 import { PresenceWriter } from './presence-writer.js';
 import { ProgressWriter } from './progress-writer.js';
@@ -18,6 +18,8 @@ export interface AgentSupportOptions extends AgentGatewayOptions {
   uploads: UploadSink;
   /** Heartbeat batching period. Default 2000 ms. */
   presenceFlushMs?: number;
+  /** Sign commands on a worker thread (QUELL_AGENT_SIGNING_THREAD). Default true. */
+  signingThread?: boolean;
   /** Device events: the denial dedup window and the per-device rate (defaults in DeviceEvents). */
   events?: DeviceEventsOptions;
 }
@@ -29,18 +31,17 @@ export interface AgentSupportOptions extends AgentGatewayOptions {
  */
 export function attachAgentGateway(services: Services, opts: AgentSupportOptions): AgentGateway {
   const { ctx } = services;
-  const { keys, uploads, presenceFlushMs, events, ...gatewayOpts } = opts;
+  const { keys, uploads, presenceFlushMs, events, signingThread = true, ...gatewayOpts } = opts;
+  const signer = signingThread
+    ? new WorkerCommandSigner(keys.signingPrivateKey, (why) =>
+        ctx.log.warn({ why }, 'signing commands on the main thread from now on'),
+      )
+    : new InlineCommandSigner(keys.signingPrivateKey);
   const gateway = new AgentGateway(
     {
       ctx,
       results: new AgentResults(ctx, services.actions, services.ingest, services.incidents),
-      commands: new CommandFactory(
-        ctx.store,
-        ctx.clock,
-        new WorkerCommandSigner(keys.signingPrivateKey, (why) =>
-          ctx.log.warn({ why }, 'signing commands on the main thread from now on'),
-        ),
-      ),
+      commands: new CommandFactory(ctx.store, ctx.clock, signer),
       presence: new PresenceWriter(ctx.store, ctx.clock, ctx.log, presenceFlushMs),
       progress: new ProgressWriter(ctx.store, ctx.clock, ctx.log),
       uploads,
