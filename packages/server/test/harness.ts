@@ -12,7 +12,7 @@ import { buildApp, createIds, createServices, ManualClock, type Services } from 
 
 /** The database the integration suite runs on, chosen per vitest project (QUELL_TEST_DB). */
 export const TEST_DB = (process.env.QUELL_TEST_DB ?? 'sqlite') as 'sqlite' | 'postgres';
-const PG_ADMIN_URL = process.env.QUELL_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const PG_ADMIN_URL = process.env.QUELL_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 let pgChecked: Promise<boolean> | null = null;
 /** Whether PostgreSQL answers. In CI a missing PostgreSQL fails the suite instead of skipping it. */

@@ -103,6 +103,10 @@ export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHand
             : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
       },
     });
+    // An idle pooled connection that the database ends (a restart, a terminated backend) reports
+    // its error here; the pool drops it and connects anew on the next query. Without a listener
+    // Node treats that error as uncaught and the whole server would exit.
+    pool.on('error', () => undefined);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     handle = {
       db,
