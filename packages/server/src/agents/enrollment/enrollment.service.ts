@@ -102,7 +102,7 @@ export class EnrollmentService {
     const row = await this.ctx.store.transaction(async (trx) => {
       const before = await this.ctx.store.enrollment.get(trx, id);
       if (!before)
-        throw new NotFoundError(`No enrollment token ${id}. List them with \`quell devices token list\`.`, {
+        throw new NotFoundError(`No enrollment token ${id}. List them with \`quell tokens enroll list\`.`, {
           id,
         });
       if (!(await this.ctx.store.enrollment.revoke(trx, id, now))) {
