@@ -2,6 +2,7 @@
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request as httpRequest, Agent as HttpAgent } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -155,4 +156,43 @@ export function nofile() {
     .find((l) => l.startsWith('Max open files'));
   const [soft, hard] = line.split(/\s+/).slice(3, 5);
   return { soft: Number(soft) || Infinity, hard: Number(hard) || Infinity };
+}
+
+// --- what every simulated agent sends --------------------------------------------------------------
+const offVerified = { state: 'off', checkedAt: 0, actionId: null, evidence: null, error: null };
+/** A device with nothing enforced, as its agent reports it. */
+export const OFF_STATE = { isolation: offVerified, restriction: offVerified, issues: [] };
+
+/** A simulated device's inventory. */
+export const inventory = (hostname) => ({
+  hostname,
+  os: 'Debian GNU/Linux',
+  osVersion: '12',
+  kernel: '6.1.0-sim',
+  arch: 'x86_64',
+  addresses: ['10.0.0.5'],
+  agentVersion: '0.1.0-sim',
+  machineId: `mid-${hostname}`,
+  capabilities: ['nftables', 'yara'],
+});
+
+/** `POST /agent/v1/enroll` over HTTPS through `httpsAgent` (keep-alive, certificate not checked: the bench pins it). */
+export function enroll(httpsAgent, agentUrl, body) {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      `${agentUrl}/agent/v1/enroll`,
+      { method: 'POST', agent: httpsAgent, headers: { 'content-type': 'application/json' } },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          if (res.statusCode !== 200) return reject(new Error(`enroll ${res.statusCode}: ${text}`));
+          resolve(JSON.parse(text));
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
 }

@@ -12,7 +12,7 @@
 import { spawnSync, spawn } from 'node:child_process';
 import { createHash, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { Agent as HttpsAgent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -20,10 +20,13 @@ import WebSocket from 'ws';
 import { stringify } from 'safe-stable-stringify';
 import {
   api,
+  enroll,
+  inventory,
   mb,
   measureIdle,
   ms,
   nofile,
+  OFF_STATE,
   percentile,
   pool,
   procSample,
@@ -72,8 +75,6 @@ if (!process.env.QUELL_BENCH_REEXEC) {
 }
 
 // --- the simulated agent ------------------------------------------------------------------------
-const offVerified = { state: 'off', checkedAt: 0, actionId: null, evidence: null, error: null };
-const OFF_STATE = { isolation: offVerified, restriction: offVerified, issues: [] };
 const RESULTS = {
   isolate_device: { verified: true, rulesetHash: 'abc123', reachedServer: true },
   release_device: { verified: true },
@@ -81,17 +82,6 @@ const RESULTS = {
   remove_app_restriction: { verified: true },
   run_av_scan: { filesScanned: 10, filesSkipped: 0, detections: 0, engines: ['hash'], durationMs: 5 },
 };
-const inventory = (hostname) => ({
-  hostname,
-  os: 'Debian GNU/Linux',
-  osVersion: '12',
-  kernel: '6.1.0-sim',
-  arch: 'x86_64',
-  addresses: ['10.0.0.5'],
-  agentVersion: '0.1.0-sim',
-  machineId: `mid-${hostname}`,
-  capabilities: ['nftables', 'yara'],
-});
 
 /** When each command reached an agent (performance.now()), by action id. */
 const arrivals = new Map();
@@ -211,25 +201,6 @@ class SimAgent {
 
 // --- enrollment over HTTPS, pinned ----------------------------------------------------------------
 const enrollAgent = new HttpsAgent({ keepAlive: true, maxSockets: 32, rejectUnauthorized: false });
-function enroll(agentUrl, body) {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(
-      `${agentUrl}/agent/v1/enroll`,
-      { method: 'POST', agent: enrollAgent, headers: { 'content-type': 'application/json' } },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          if (res.statusCode !== 200) return reject(new Error(`enroll ${res.statusCode}: ${text}`));
-          resolve(JSON.parse(text));
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(JSON.stringify(body));
-  });
-}
 
 // --- run ---------------------------------------------------------------------------------------
 const dir = mkdtempSync(join(process.env.QUELL_BENCH_DIR || tmpdir(), 'quell-simagents-'));
@@ -278,7 +249,11 @@ try {
     const publicKey = createPublicKey(a.privateKey)
       .export({ format: 'der', type: 'spki' })
       .toString('base64');
-    const res = await enroll(srv.agentUrl, { token: tokens[i], publicKey, inventory: inventory(a.hostname) });
+    const res = await enroll(enrollAgent, srv.agentUrl, {
+      token: tokens[i],
+      publicKey,
+      inventory: inventory(a.hostname),
+    });
     a.deviceId = res.deviceId;
     enrollResponse ??= res;
   });

@@ -10,26 +10,11 @@
 // succeeded result after verifying their signature, so the fleet stays healthy on the server.
 // bench/agents/sim-agents.mjs keeps its own agent (its fan-out and isolate figures depend on it).
 import { createHash, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { Agent as HttpsAgent } from 'node:https';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { stringify } from 'safe-stable-stringify';
-import { pool, sleep } from './lib.mjs';
-
-const offVerified = { state: 'off', checkedAt: 0, actionId: null, evidence: null, error: null };
-const OFF_STATE = { isolation: offVerified, restriction: offVerified, issues: [] };
-
-const inventory = (hostname) => ({
-  hostname,
-  os: 'Debian GNU/Linux',
-  osVersion: '12',
-  kernel: '6.1.0-sim',
-  arch: 'x86_64',
-  addresses: ['10.0.0.5'],
-  agentVersion: '0.1.0-sim',
-  machineId: `mid-${hostname}`,
-  capabilities: ['nftables', 'yara'],
-});
+import { enroll, inventory, OFF_STATE, pool, sleep } from './lib.mjs';
 
 /** Counters shared by the fleet, for the bench's report. */
 export const fleetCounters = {
@@ -189,26 +174,6 @@ class SimAgent {
     this.wantAgain = false;
     this.sync(this.version); // whatever changed while the pages were pulled
   }
-}
-
-function enroll(httpsAgent, agentUrl, body) {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(
-      `${agentUrl}/agent/v1/enroll`,
-      { method: 'POST', agent: httpsAgent, headers: { 'content-type': 'application/json' } },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          if (res.statusCode !== 200) return reject(new Error(`enroll ${res.statusCode}: ${text}`));
-          resolve(JSON.parse(text));
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(JSON.stringify(body));
-  });
 }
 
 /**
