@@ -41,6 +41,13 @@ export function startServerChild(env) {
       child.send({ type: 'tokens', id, n });
       return (await p).tokens;
     },
+    /** Starts or stops (writing `file`) a CPU profile of the server process. */
+    async profile(action, file) {
+      const id = ++seq;
+      const p = new Promise((resolve, reject) => waiting.set(id, { resolve, reject }));
+      child.send({ type: 'profile', id, action, file });
+      await p;
+    },
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));

@@ -390,6 +390,9 @@ try {
     '    per action: from just before the POST is sent to the moment its signed command reaches the simulated agent',
   );
   out('    (signature verified, ack sent); also when the server has acknowledged every result');
+  // QUELL_BENCH_PROFILE_DIR: a CPU profile of the server over the fan-out window alone.
+  const profileDir = process.env.QUELL_BENCH_PROFILE_DIR;
+  if (profileDir) await srv.profile('start');
   const fanSrv0 = procSample(srv.pid);
   const fanSim0 = procSample(process.pid);
   const fanStart = performance.now();
@@ -408,6 +411,11 @@ try {
   // Who had the CPU while the commands went out: the server, the simulator, or neither.
   const fanSrv1 = procSample(srv.pid);
   const fanSim1 = procSample(process.pid);
+  if (profileDir) {
+    const file = join(profileDir, `fanout-${Date.now()}.cpuprofile`);
+    await srv.profile('stop', file);
+    out(`    server CPU profile of the fan-out window: ${file}`);
+  }
   const cpuPct = (a, b) => ((b.cpuSec - a.cpuSec) / ((b.at - a.at) / 1000)) * 100;
   // The batch's action ids, paged through the Action Center's filter.
   const ids = [];
