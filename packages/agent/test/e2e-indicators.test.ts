@@ -10,7 +10,8 @@ import { createStack, e2eMissing, eventually, type Stack } from './support/e2e-s
  * Indicators end to end with the real agent: one created through the API reaches the agent's
  * store (read back from the blocked-SHA-256 file it writes for its exec-control helper) within
  * 5 s and leaves within 5 s of its removal; an IP indicator is enforced by nftables in the
- * device's namespace while the agent's own channel stays up.
+ * device's namespace while the agent's own channel stays up; a device moved to another group
+ * converges on that group's indicators without waiting for the next change.
  */
 const missing = e2eMissing();
 const SHA = createHash('sha256').update('quell e2e indicator sample').digest('hex');
@@ -27,10 +28,10 @@ describe.skipIf(missing.length)('e2e: indicators reach a real agent', () => {
     await s?.close();
   });
 
-  const blocked = async (): Promise<boolean> => {
+  const blocked = async (sha = SHA): Promise<boolean> => {
     try {
       const { digests } = await readSha256Export(join(s.stateDir, 'indicators', 'blocked-sha256.bin'));
-      return exportContains(digests, Buffer.from(SHA, 'hex'));
+      return exportContains(digests, Buffer.from(sha, 'hex'));
     } catch {
       return false;
     }
@@ -45,15 +46,72 @@ describe.skipIf(missing.length)('e2e: indicators reach a real agent', () => {
       title: 'e2e sample',
     });
     expect(created, JSON.stringify(created)).toBeTruthy();
-    await eventually(blocked, (b) => b, 5000);
+    await eventually(() => blocked(), (b) => b, 5000);
     expect(Date.now() - started).toBeLessThan(5000);
 
     expect(created.outcome).toBe('applied');
     const id = created.indicator.id as string;
     const removedAt = Date.now();
     await s.server.ok('DELETE', `/api/indicators/${id}`);
-    await eventually(blocked, (b) => !b, 5000);
+    await eventually(() => blocked(), (b) => !b, 5000);
     expect(Date.now() - removedAt).toBeLessThan(5000);
+  });
+
+  it("a device moved into another group gets that group's indicators and drops the old group's within 5 s", async () => {
+    const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+    const oldGroupSha = sha('e2e: only for ungrouped devices');
+    const newGroupSha = sha('e2e: only for the moved-to group');
+    const device = await s.device();
+    expect(device.deviceGroupId).toBe('ungrouped');
+    const group = await s.server.ok('POST', '/api/device-groups', {
+      name: 'e2e moved',
+      rank: 10,
+      rule: { namePattern: 'no-such-host-*' },
+      automationLevel: 'none',
+    });
+    // The new group's indicator is older than the move: a delta from the agent's version would miss it.
+    const forNew = await s.server.ok('POST', '/api/indicators', {
+      type: 'sha256',
+      value: newGroupSha,
+      action: 'block',
+      title: 'e2e moved group',
+      deviceGroupIds: [group.id],
+    });
+    const forOld = await s.server.ok('POST', '/api/indicators', {
+      type: 'sha256',
+      value: oldGroupSha,
+      action: 'block',
+      title: 'e2e ungrouped',
+      deviceGroupIds: ['ungrouped'],
+    });
+    expect([forNew.outcome, forOld.outcome]).toEqual(['applied', 'applied']);
+    await eventually(() => blocked(oldGroupSha), (b) => b, 5000);
+    expect(await blocked(newGroupSha)).toBe(false);
+
+    // The group's rule now matches this device: it moves, with no indicator change after it.
+    const moved = Date.now();
+    await s.server.ok('PATCH', `/api/device-groups/${group.id as string}`, {
+      rule: { namePattern: device.hostname },
+    });
+    expect((await s.device()).deviceGroupId).toBe(group.id);
+    await eventually(
+      async () => [await blocked(newGroupSha), await blocked(oldGroupSha)],
+      ([n, o]) => n && !o,
+      5000,
+    );
+    expect(Date.now() - moved).toBeLessThan(5000);
+    expect((await s.device()).health).toBe('online');
+
+    // And back: the rule stops matching, the device is ungrouped again.
+    await s.server.ok('PATCH', `/api/device-groups/${group.id as string}`, {
+      rule: { namePattern: 'no-such-host-*' },
+    });
+    await eventually(
+      async () => [await blocked(newGroupSha), await blocked(oldGroupSha)],
+      ([n, o]) => !n && o,
+      5000,
+    );
+    for (const i of [forNew, forOld]) await s.server.ok('DELETE', `/api/indicators/${i.indicator.id as string}`);
   });
 
   it('an IP indicator cuts traffic to a peer within 5 s while the agent stays connected; removing it restores it', async () => {

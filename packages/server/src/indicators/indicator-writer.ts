@@ -99,6 +99,8 @@ export async function upsertIndicators(
         rev,
         deleted_at: null,
         expiry_announced: 0,
+        // Live again: no longer replaced by the indicator a scope change made of it.
+        replaced_by: null,
         // Back from a tombstone it is a new indicator as far as precedence (newest wins) and
         // people are concerned.
         ...(revived && { created_at: now, created_by: actor }),
@@ -123,6 +125,7 @@ export async function upsertIndicators(
       rev,
       deleted_at: null,
       expiry_announced: 0,
+      replaced_by: null,
     };
     inserts.push(fresh);
     existing.set(k, fresh);

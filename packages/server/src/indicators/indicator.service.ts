@@ -187,6 +187,8 @@ export class IndicatorService {
         [...(p.deviceGroupIds ?? [])].sort(),
       );
     else throw new InputError('remove_indicator needs params.id, or params.type and params.value.', {});
+    // Undoing an add whose indicator was moved to another scope since: remove what it became.
+    if (action.undoOf) row = await this.successorOf(row);
     if (!row)
       throw new NotFoundError(
         `No indicator ${p.id ?? `${p.type} ${p.value} on ${scopeText(p.deviceGroupIds ?? [])}`}; nothing to remove.`,
@@ -265,6 +267,7 @@ export class IndicatorService {
       await removeIndicators(this.ctx, trx, revs, [self]);
       const outcome = await upsertIndicators(this.ctx, trx, revs, [input], actorName(principal));
       const landed = outcome.rows[0]!.id;
+      await this.ctx.store.indicators.update(trx, self.id, { replaced_by: landed });
       await audit(this.ctx, trx, principal, 'indicator.rescoped', row.id, {
         ...patch,
         from: { id: row.id, deviceGroupIds: groupIdsOf(row) },
@@ -444,6 +447,17 @@ export class IndicatorService {
     });
     if (taken !== null) this.changed(taken);
     return out;
+  }
+
+  /** Follows scope changes from a tombstone to the indicator that took its place (if still there). */
+  private async successorOf(row: IndicatorRow | undefined): Promise<IndicatorRow | undefined> {
+    const seen = new Set<string>();
+    let cur = row;
+    while (cur && cur.deleted_at !== null && cur.replaced_by && !seen.has(cur.id)) {
+      seen.add(cur.id);
+      cur = await this.ctx.store.indicators.get(this.ctx.store.db, cur.replaced_by);
+    }
+    return cur ?? row;
   }
 
   private async findByKey(

@@ -43,7 +43,29 @@ function asCore(r: DeviceGroupRow): CoreDeviceGroup {
 
 /** Device groups: ranked matching rules, an automation level each, and the ungrouped default. */
 export class DeviceGroupService {
+  private readonly regroupedListeners = new Set<(deviceIds: readonly string[]) => void>();
+
   constructor(private readonly ctx: ServiceContext) {}
+
+  /**
+   * Called after a change of groups (create, rule or rank change, delete) has committed with the
+   * devices it moved to another group (the agent gateway resyncs their indicators).
+   */
+  onRegrouped(listener: (deviceIds: readonly string[]) => void): () => void {
+    this.regroupedListeners.add(listener);
+    return () => this.regroupedListeners.delete(listener);
+  }
+
+  private regrouped(deviceIds: readonly string[]): void {
+    if (deviceIds.length === 0) return;
+    for (const listener of this.regroupedListeners) {
+      try {
+        listener(deviceIds);
+      } catch (e) {
+        this.ctx.log.warn({ err: e }, 'device regroup listener failed');
+      }
+    }
+  }
 
   /** Creates the built-in ungrouped group on first start. */
   async ensureDefaults(): Promise<void> {
@@ -130,7 +152,7 @@ export class DeviceGroupService {
   async create(principal: Principal, input: DeviceGroupInput): Promise<DeviceGroup> {
     this.checkRule(input.rule);
     const id = this.ctx.ids.next('dg');
-    await this.ctx.store.transaction(async (trx) => {
+    const moved = await this.ctx.store.transaction(async (trx) => {
       if (await this.ctx.store.devices.groupByName(trx, input.name)) {
         throw new ConflictError(`A device group named "${input.name}" already exists; pick another name.`, {
           name: input.name,
@@ -146,14 +168,16 @@ export class DeviceGroupService {
         built_in: 0,
         created_at: this.ctx.clock.now(),
       });
-      await this.regroupDevices(trx);
+      const ids = await this.regroupDevices(trx);
       await audit(this.ctx, trx, principal, 'device_group.created', id, { ...input });
+      return ids;
     });
+    this.regrouped(moved);
     return this.get(id);
   }
 
   async patch(principal: Principal, id: string, patch: DeviceGroupPatch): Promise<DeviceGroup> {
-    await this.ctx.store.transaction(async (trx) => {
+    const moved = await this.ctx.store.transaction(async (trx) => {
       const row = await this.mustGet(trx, id);
       if (
         row.built_in === 1 &&
@@ -181,20 +205,25 @@ export class DeviceGroupService {
         ...(patch.rule !== undefined && { rule: toJson(patch.rule) }),
         ...(patch.automationLevel !== undefined && { automation_level: patch.automationLevel }),
       });
-      if (patch.rule !== undefined || patch.rank !== undefined) await this.regroupDevices(trx);
+      const ids =
+        patch.rule !== undefined || patch.rank !== undefined ? await this.regroupDevices(trx) : [];
       await audit(this.ctx, trx, principal, 'device_group.changed', id, { ...patch });
+      return ids;
     });
+    this.regrouped(moved);
     return this.get(id);
   }
 
   async remove(principal: Principal, id: string): Promise<void> {
-    await this.ctx.store.transaction(async (trx) => {
+    const moved = await this.ctx.store.transaction(async (trx) => {
       const row = await this.mustGet(trx, id);
       if (row.built_in === 1) throw new InputError('The ungrouped default group cannot be deleted.', { id });
       await this.ctx.store.devices.deleteGroup(trx, id);
-      await this.regroupDevices(trx);
+      const ids = await this.regroupDevices(trx);
       await audit(this.ctx, trx, principal, 'device_group.deleted', id, { name: row.name });
+      return ids;
     });
+    this.regrouped(moved);
   }
 
   async get(id: string): Promise<DeviceGroup> {
@@ -222,8 +251,9 @@ export class DeviceGroupService {
     }
   }
 
-  /** Rules or ranks changed: every device is matched again, in the same transaction. */
-  private async regroupDevices(trx: Tx): Promise<void> {
+  /** Rules or ranks changed: every device is matched again, in the same transaction. Returns the moved devices. */
+  private async regroupDevices(trx: Tx): Promise<string[]> {
+    const moved: string[] = [];
     const groups = await this.ctx.store.devices.groups(trx);
     for (const d of await this.ctx.store.devices.devices(trx)) {
       // A group pinned by the enrollment token wins over the rules while it exists.
@@ -234,7 +264,11 @@ export class DeviceGroupService {
           { hostname: d.hostname, os: d.os ?? undefined, tags: fromJson<string[]>(d.tags, []) },
           groups,
         ));
-      if (g.id !== d.device_group_id) await this.ctx.store.devices.setDeviceGroup(trx, d.id, g.id);
+      if (g.id !== d.device_group_id) {
+        await this.ctx.store.devices.setDeviceGroup(trx, d.id, g.id);
+        moved.push(d.id);
+      }
     }
+    return moved;
   }
 }

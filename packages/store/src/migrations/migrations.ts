@@ -6,6 +6,7 @@ import * as m004 from './004-action-batches.js';
 import * as m005 from './005-indicators.js';
 import * as m006 from './006-files.js';
 import * as m007 from './007-analyses.js';
+import * as m008 from './008-indicator-lineage.js';
 
 /** Migrations live in code so the built package carries them; add new ones at the end, never edit old ones. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '005-indicators': m005,
   '006-files': m006,
   '007-analyses': m007,
+  '008-indicator-lineage': m008,
 };
 
 class InCodeProvider implements MigrationProvider {

@@ -48,6 +48,26 @@ export class AgentRepo {
     return trx.selectFrom('devices').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
+  /** Records the device group the agent's indicator set is now computed for. */
+  async setIndicatorsGroup(trx: Tx, id: string, groupId: string): Promise<void> {
+    await trx.updateTable('devices').set({ indicators_group_id: groupId }).where('id', '=', id).execute();
+  }
+
+  /**
+   * Connected devices whose group is no longer the one their indicator set was computed for
+   * (moved by a group rule, rank or deletion, or by new tags): they need a snapshot.
+   */
+  async indicatorsRegrouped(trx: Tx): Promise<string[]> {
+    const rows = await trx
+      .selectFrom('devices')
+      .select('id')
+      .where('connected_at', 'is not', null)
+      .where('indicators_group_id', 'is not', null)
+      .whereRef('indicators_group_id', '<>', 'device_group_id')
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
   /** By id, else by hostname (hostnames are stored lower-case). */
   async byIdOrHostname(trx: Tx, idOrHostname: string): Promise<DeviceRow | undefined> {
     return trx

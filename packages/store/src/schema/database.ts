@@ -163,6 +163,8 @@ export interface DevicesTable {
   agent_state: string | null;
   addresses: JsonArrayColumn;
   capabilities: JsonArrayColumn;
+  /** The group the agent's indicator set was last computed for (migration 008); null before its first sync. */
+  indicators_group_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface DeviceGroupsTable {

@@ -1,3 +1,5 @@
+import type { ColumnType } from 'kysely';
+
 /** Tables of indicators of compromise (issue 4); migration 005. Times are epoch ms. */
 export interface IndicatorTables {
   indicators: IndicatorsTable;
@@ -31,6 +33,8 @@ export interface IndicatorsTable {
   deleted_at: number | null;
   /** 1 once the expiry sweep has given the row a revision of its own after `expires_at` passed. */
   expiry_announced: number;
+  /** On the tombstone a scope change leaves: the indicator that took its place (migration 008). */
+  replaced_by: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** One row (id 1): the feed's current revision and the newest revision whose tombstones are gone. */

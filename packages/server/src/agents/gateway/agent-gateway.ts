@@ -42,7 +42,7 @@ export interface AgentGatewayOptions {
   ackTimeoutMs?: number;
   /** Liveness sweep period; a socket that leaves a ping unanswered until the next sweep is dropped. Default 30 000 ms. */
   livenessMs?: number;
-  /** How often revocations by other instances are looked for. Default 3000 ms. */
+  /** How often revocations by other instances, and devices moved to another group, are looked for. Default 3000 ms. */
   revocationPollMs?: number;
   /** Largest upload an agent may send. Default 1 GiB. */
   maxUploadBytes?: number;
@@ -88,6 +88,8 @@ export class AgentGateway implements AgentChannel {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly o: Required<AgentGatewayOptions>;
   private revocationsSince: number;
+  private regroupCheck: Promise<void> | null = null;
+  private regroupAgain = false;
   /** Acks and results are applied in batches (group commit); see {@link Coalescer}. */
   private readonly ackBatch: Coalescer<{ who: AgentIdentity; ack: AckMessage }, boolean>;
   private readonly resultBatch: Coalescer<{ who: AgentIdentity; msg: ResultMessage }, boolean>;
@@ -130,6 +132,7 @@ export class AgentGateway implements AgentChannel {
       for (const c of this.all) c.sweep(heardWithinMs);
     });
     every(this.o.revocationPollMs, () => void this.pollRevocations());
+    every(this.o.revocationPollMs, () => void this.pollRegrouped());
   }
 
   /** Closes every socket (with `shuttingDown` so agents come back) and writes pending presence. */
@@ -421,6 +424,40 @@ export class AgentGateway implements AgentChannel {
     if (this.byDevice.get(conn.deviceId) === conn) this.byDevice.delete(conn.deviceId);
     if (conn.hostname && this.byHostname.get(conn.hostname) === conn.deviceId)
       this.byHostname.delete(conn.hostname);
+  }
+
+  /**
+   * Devices moved to another group (a rule, rank or deletion, or new tags) since their agent's
+   * last indicator sync get the new group's snapshot pushed, without waiting for the next change.
+   * Runs on every group change made here (the device-group service's hook) and every
+   * `revocationPollMs` (moves made by another instance, or by tags from alerts).
+   */
+  async pollRegrouped(): Promise<void> {
+    const { indicators, ctx } = this.deps;
+    if (!indicators || this.byDevice.size === 0) return;
+    // One check at a time; a request during one runs another after it (it may see newer moves).
+    if (this.regroupCheck) {
+      this.regroupAgain = true;
+      return this.regroupCheck;
+    }
+    this.regroupCheck = (async () => {
+      do {
+        this.regroupAgain = false;
+        try {
+          for (const id of await ctx.store.agents.indicatorsRegrouped(ctx.store.db)) {
+            const conn = this.byDevice.get(id);
+            if (conn) conn.send(await indicators.answer(id, { type: 'indicators_sync', version: null }));
+          }
+        } catch (e) {
+          ctx.log.warn({ err: e }, 'indicator regroup check failed');
+        }
+      } while (this.regroupAgain);
+    })();
+    try {
+      await this.regroupCheck;
+    } finally {
+      this.regroupCheck = null;
+    }
   }
 
   /** Revocations made on another instance (or missed by the in-process hook) close sockets here too. */

@@ -73,6 +73,7 @@ export function attachAgentGateway(services: Services, opts: AgentSupportOptions
     if (AGENT_TYPES.has(row.type)) gateway.cancel(agentDeviceOf(toAction(row).target), row.id);
   };
   services.devices.onRevoked((deviceId) => gateway.revoked(deviceId));
+  services.deviceGroups.onRegrouped(() => void gateway.pollRegrouped());
   const previousChanged = services.indicators.onChanged;
   services.indicators.onChanged = (rev) => {
     previousChanged(rev);

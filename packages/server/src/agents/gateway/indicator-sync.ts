@@ -19,7 +19,7 @@ const PAGE = Math.min(5000, MAX_SYNC_PAGE);
 
 /**
  * Answers an agent's `indicators_sync` with the next delta or snapshot page for its device
- * group. Agents pull: after applying a page they ask for the next, so a million indicators flow
+ * group; a device that moved to another group since its last sync gets a snapshot. Agents pull: after applying a page they ask for the next, so a million indicators flow
  * at the pace the agent applies them, never piled up in the server's send buffer.
  */
 export class IndicatorSync {
@@ -29,9 +29,18 @@ export class IndicatorSync {
   ) {}
 
   async answer(deviceId: string, msg: IndicatorsSyncMessage): Promise<ServerMessage> {
-    const device = await this.ctx.store.agents.byId(this.ctx.store.db, deviceId);
+    const { store } = this.ctx;
+    const device = await store.agents.byId(store.db, deviceId);
     const group = device?.device_group_id ?? UNGROUPED_ID;
-    const page = await this.feed.feedFor(group, msg.cursor ? null : msg.version, PAGE, msg.cursor);
+    let since = msg.cursor ? null : msg.version;
+    if (device && !msg.cursor && device.indicators_group_id !== group) {
+      // The set the agent holds was computed for another group (or this is its first sync): a
+      // delta from its version would miss this group's older indicators and keep the old
+      // group's, so it gets a snapshot, and the group is recorded (one write per move).
+      if (device.indicators_group_id !== null) since = null;
+      await store.agents.setIndicatorsGroup(store.db, deviceId, group);
+    }
+    const page = await this.feed.feedFor(group, since, PAGE, msg.cursor);
     if (page.kind === 'delta') {
       return {
         type: 'indicators_delta',
