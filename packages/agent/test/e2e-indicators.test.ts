@@ -46,14 +46,22 @@ describe.skipIf(missing.length)('e2e: indicators reach a real agent', () => {
       title: 'e2e sample',
     });
     expect(created, JSON.stringify(created)).toBeTruthy();
-    await eventually(() => blocked(), (b) => b, 5000);
+    await eventually(
+      () => blocked(),
+      (b) => b,
+      5000,
+    );
     expect(Date.now() - started).toBeLessThan(5000);
 
     expect(created.outcome).toBe('applied');
     const id = created.indicator.id as string;
     const removedAt = Date.now();
     await s.server.ok('DELETE', `/api/indicators/${id}`);
-    await eventually(() => blocked(), (b) => !b, 5000);
+    await eventually(
+      () => blocked(),
+      (b) => !b,
+      5000,
+    );
     expect(Date.now() - removedAt).toBeLessThan(5000);
   });
 
@@ -85,7 +93,11 @@ describe.skipIf(missing.length)('e2e: indicators reach a real agent', () => {
       deviceGroupIds: ['ungrouped'],
     });
     expect([forNew.outcome, forOld.outcome]).toEqual(['applied', 'applied']);
-    await eventually(() => blocked(oldGroupSha), (b) => b, 5000);
+    await eventually(
+      () => blocked(oldGroupSha),
+      (b) => b,
+      5000,
+    );
     expect(await blocked(newGroupSha)).toBe(false);
 
     // The group's rule now matches this device: it moves, with no indicator change after it.
@@ -111,7 +123,8 @@ describe.skipIf(missing.length)('e2e: indicators reach a real agent', () => {
       ([n, o]) => !n && o,
       5000,
     );
-    for (const i of [forNew, forOld]) await s.server.ok('DELETE', `/api/indicators/${i.indicator.id as string}`);
+    for (const i of [forNew, forOld])
+      await s.server.ok('DELETE', `/api/indicators/${i.indicator.id as string}`);
   });
 
   it('an IP indicator cuts traffic to a peer within 5 s while the agent stays connected; removing it restores it', async () => {

@@ -205,8 +205,7 @@ export class DeviceGroupService {
         ...(patch.rule !== undefined && { rule: toJson(patch.rule) }),
         ...(patch.automationLevel !== undefined && { automation_level: patch.automationLevel }),
       });
-      const ids =
-        patch.rule !== undefined || patch.rank !== undefined ? await this.regroupDevices(trx) : [];
+      const ids = patch.rule !== undefined || patch.rank !== undefined ? await this.regroupDevices(trx) : [];
       await audit(this.ctx, trx, principal, 'device_group.changed', id, { ...patch });
       return ids;
     });
