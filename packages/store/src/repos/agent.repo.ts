@@ -57,15 +57,14 @@ export class AgentRepo {
    * Connected devices whose group is no longer the one their indicator set was computed for
    * (moved by a group rule, rank or deletion, or by new tags): they need a snapshot.
    */
-  async indicatorsRegrouped(trx: Tx): Promise<string[]> {
-    const rows = await trx
+  async indicatorsRegrouped(trx: Tx): Promise<Array<{ id: string; groupId: string }>> {
+    return trx
       .selectFrom('devices')
-      .select('id')
+      .select(['id', 'device_group_id as groupId'])
       .where('connected_at', 'is not', null)
       .where('indicators_group_id', 'is not', null)
       .whereRef('indicators_group_id', '<>', 'device_group_id')
       .execute();
-    return rows.map((r) => r.id);
   }
 
   /** By id, else by hostname (hostnames are stored lower-case). */

@@ -350,7 +350,7 @@ export class AgentGateway implements AgentChannel {
       }
       case 'indicators_sync': {
         if (!this.deps.indicators) return;
-        conn.send(await this.deps.indicators.answer(who.deviceId, msg));
+        conn.send(await this.deps.indicators.answer(who.deviceId, msg, conn));
         return;
       }
       case 'events': {
@@ -402,6 +402,7 @@ export class AgentGateway implements AgentChannel {
 
   private closed(conn: AgentConnection): void {
     this.all.delete(conn);
+    if (conn.deviceId) this.deps.indicators?.forget(conn.deviceId, conn);
     void this.streams.get(conn)?.abortAll();
     if (!conn.deviceId || this.byDevice.get(conn.deviceId) !== conn) return;
     this.unregister(conn);
@@ -444,9 +445,10 @@ export class AgentGateway implements AgentChannel {
       do {
         this.regroupAgain = false;
         try {
-          for (const id of await ctx.store.agents.indicatorsRegrouped(ctx.store.db)) {
+          for (const { id, groupId } of await ctx.store.agents.indicatorsRegrouped(ctx.store.db)) {
             const conn = this.byDevice.get(id);
-            if (conn) conn.send(await indicators.answer(id, { type: 'indicators_sync', version: null }));
+            if (!conn || indicators.underway(id, conn, groupId)) continue;
+            conn.send(await indicators.answer(id, { type: 'indicators_sync', version: null }, conn));
           }
         } catch (e) {
           ctx.log.warn({ err: e }, 'indicator regroup check failed');
