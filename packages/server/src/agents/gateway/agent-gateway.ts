@@ -44,6 +44,11 @@ export interface AgentGatewayOptions {
   livenessMs?: number;
   /** How often revocations by other instances, and devices moved to another group, are looked for. Default 3000 ms. */
   revocationPollMs?: number;
+  /**
+   * How often the indicator feed's revision is read, so a change made through another server
+   * instance reaches this instance's agents too. Default 1000 ms.
+   */
+  indicatorPollMs?: number;
   /** Largest upload an agent may send. Default 1 GiB. */
   maxUploadBytes?: number;
   /** Largest file an agent may upload for a file action (QUELL_FILE_MAX_BYTES). Default 3 GiB. */
@@ -89,6 +94,8 @@ export class AgentGateway implements AgentChannel {
   private readonly o: Required<AgentGatewayOptions>;
   private revocationsSince: number;
   private regroupCheck: Promise<void> | null = null;
+  /** The newest feed revision announced to this instance's agents; null until first read. */
+  private announcedRev: number | null = null;
   private regroupAgain = false;
   /** Acks and results are applied in batches (group commit); see {@link Coalescer}. */
   private readonly ackBatch: Coalescer<{ who: AgentIdentity; ack: AckMessage }, boolean>;
@@ -111,6 +118,7 @@ export class AgentGateway implements AgentChannel {
       ackTimeoutMs: 30_000,
       livenessMs: 30_000,
       revocationPollMs: 3000,
+      indicatorPollMs: 1000,
       maxUploadBytes: 1024 ** 3,
       maxFileUploadBytes: 3 * 1024 ** 3,
       ...opts,
@@ -133,6 +141,7 @@ export class AgentGateway implements AgentChannel {
     });
     every(this.o.revocationPollMs, () => void this.pollRevocations());
     every(this.o.revocationPollMs, () => void this.pollRegrouped());
+    every(this.o.indicatorPollMs, () => void this.pollIndicatorRevision());
   }
 
   /** Closes every socket (with `shuttingDown` so agents come back) and writes pending presence. */
@@ -218,7 +227,27 @@ export class AgentGateway implements AgentChannel {
    * it lacks for its own device group (time to effect: one round trip after the change).
    */
   indicatorsChanged(rev: number): void {
+    // Announced already (the revision check and the local hook can both see one change).
+    if (this.announcedRev !== null && rev <= this.announcedRev) return;
+    this.announcedRev = rev;
     for (const conn of this.byDevice.values()) conn.send({ type: 'indicators_changed', rev });
+  }
+
+  /**
+   * Changes made through another instance (or its expiry sweep) are announced here once the
+   * feed's revision moves past the last one announced: one primary-key read a poll.
+   */
+  private async pollIndicatorRevision(): Promise<void> {
+    const { indicators, ctx } = this.deps;
+    if (!indicators) return;
+    try {
+      const { rev } = await ctx.store.indicators.revision();
+      // The first read only sets the mark: agents ask for what they lack when they connect.
+      if (this.announcedRev === null) this.announcedRev = rev;
+      else if (rev > this.announcedRev) this.indicatorsChanged(rev);
+    } catch (e) {
+      ctx.log.warn({ err: e }, 'indicator revision check failed');
+    }
   }
 
   /** Tells the device's agent to stop an action (it answers with a `cancelled` result). */

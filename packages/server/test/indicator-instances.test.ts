@@ -1,0 +1,141 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { EnrollResponse, ServerMessage } from '@quell/contracts';
+import { SYSTEM_PRINCIPAL } from '@quell/core';
+import type { DatabaseConfig } from '@quell/store';
+import { ManualClock } from '@quell/server';
+import { freshDatabase, postgresAvailable, TEST_DB } from './harness.js';
+import { eventually, startStack, type Stack } from './support/agent-stack.js';
+import { agentKeyPair, enrollOverHttps, FakeAgent, inventory } from './support/fake-agent.js';
+
+const SHA = 'b'.repeat(64);
+type Delta = Extract<ServerMessage, { type: 'indicators_delta' }>;
+type Snapshot = Extract<ServerMessage, { type: 'indicators_snapshot' }>;
+
+/**
+ * Two server instances on one PostgreSQL database (the scale-out of ARCHITECTURE §5): an
+ * indicator created through one, and a group move made through it, reach an agent connected to
+ * the other within seconds (the other instance reads the feed revision every second and looks
+ * for moved devices every few).
+ */
+// PostgreSQL only: several instances share a PostgreSQL database, never a SQLite file.
+describe.skipIf(TEST_DB !== 'postgres' || !(await postgresAvailable()))(
+  'indicators across two server instances (postgres)',
+  () => {
+    let db: { config: DatabaseConfig; drop: () => Promise<void> };
+    let dirs: string[];
+    let a: Stack;
+    let b: Stack;
+    let agent: FakeAgent;
+
+    beforeEach(async () => {
+      db = await freshDatabase();
+      dirs = [mkdtempSync(join(tmpdir(), 'quell-inst-a-')), mkdtempSync(join(tmpdir(), 'quell-inst-b-'))];
+      a = await startStack(db.config, dirs[0]!, new ManualClock(Date.now()), { instanceId: 'a' });
+      b = await startStack(db.config, dirs[1]!, new ManualClock(Date.now()), { instanceId: 'b' });
+      const k = agentKeyPair();
+      const { token } = await a.services.enrollment.createToken(SYSTEM_PRINCIPAL, { label: 'web01' });
+      const res = await enrollOverHttps(b.agentUrl, b.keys.certSha256, {
+        token,
+        publicKey: k.publicKeyB64,
+        inventory: inventory('web01'),
+      });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      const enroll = res.body as EnrollResponse;
+      agent = new FakeAgent({
+        agentUrl: b.agentUrl,
+        certSha256: b.keys.certSha256,
+        deviceId: enroll.deviceId,
+        hostname: 'web01',
+        privateKey: k.privateKey,
+        serverPublicKey: enroll.serverPublicKey,
+      });
+      await agent.connect();
+    });
+    afterEach(async () => {
+      await agent.disconnect();
+      await b.close();
+      await a.close();
+      await db.drop();
+      for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    });
+
+    const of = <T extends ServerMessage['type']>(type: T) =>
+      agent.received.filter((m): m is Extract<ServerMessage, { type: T }> => m.type === type);
+
+    it('an indicator made through one instance is announced to agents on the other', async () => {
+      agent.send({ type: 'indicators_sync', version: null });
+      const held = (
+        await eventually(
+          () => of('indicators_snapshot'),
+          (l) => l.length === 1,
+        )
+      )[0]!.version;
+      agent.send({ type: 'indicators_sync', version: held });
+      await eventually(
+        () => of('indicators_delta'),
+        (l) => l.length === 1,
+      );
+      await new Promise((r) => setTimeout(r, 1200)); // instance b has read the revision at least once
+
+      const started = Date.now();
+      const made = await a.services.indicators.create(SYSTEM_PRINCIPAL, {
+        type: 'sha256',
+        value: SHA,
+        action: 'block',
+        title: 'made on a',
+      });
+      expect(made.outcome).toBe('applied');
+      const changed = await eventually(
+        () => of('indicators_changed'),
+        (l) => l.length === 1,
+        5000,
+      );
+      expect(changed[0]!.rev).toBe(made.indicator!.rev);
+      agent.send({ type: 'indicators_sync', version: held });
+      const deltas = await eventually(
+        () => of('indicators_delta'),
+        (l) => l.length === 2,
+      );
+      expect((deltas[1] as Delta).upserts.map((i) => i.value)).toEqual([SHA]);
+      expect(Date.now() - started).toBeLessThan(5000);
+    });
+
+    it('a group change made through one instance resyncs agents on the other', async () => {
+      const web = await a.services.deviceGroups.create(SYSTEM_PRINCIPAL, {
+        name: 'Web',
+        rank: 1,
+        rule: { namePattern: 'nothing-*' },
+        automationLevel: 'none',
+      });
+      await a.services.indicators.create(SYSTEM_PRINCIPAL, {
+        type: 'sha256',
+        value: SHA,
+        action: 'block',
+        title: 'web only',
+        deviceGroupIds: [web.id],
+      });
+      agent.send({ type: 'indicators_sync', version: null });
+      const first = await eventually(
+        () => of('indicators_snapshot'),
+        (l) => l.length === 1,
+      );
+      expect(first[0]!.indicators).toEqual([]);
+      agent.send({ type: 'indicators_sync', version: first[0]!.version });
+      await eventually(
+        () => of('indicators_delta'),
+        (l) => l.length === 1,
+      );
+
+      await a.services.deviceGroups.patch(SYSTEM_PRINCIPAL, web.id, { rule: { namePattern: 'web*' } });
+      const snaps = await eventually(
+        () => of('indicators_snapshot'),
+        (l) => l.length === 2,
+        5000,
+      );
+      expect((snaps[1] as Snapshot).indicators.map((i) => i.value)).toEqual([SHA]);
+    });
+  },
+);
