@@ -1,5 +1,6 @@
 import type { Action } from '@quell/contracts';
 import type { ActionType } from '@quell/core';
+import type { Tx } from '@quell/store';
 import { BaseExecutor, TargetUnavailableError } from './executor.js';
 
 /** Device and file actions the Linux agent carries out (issues 3 and 4). Live response comes later. */
@@ -40,6 +41,8 @@ export interface AgentChannel {
    * when the agent refuses the command.
    */
   deliver(action: Action, signal: AbortSignal): Promise<AgentAcceptance>;
+  /** Of these device refs (ids or hostnames), those whose agent is connected to another server instance. */
+  connectedElsewhere(trx: Tx, deviceRefs: readonly string[]): Promise<ReadonlySet<string>>;
 }
 
 /**
@@ -62,6 +65,18 @@ export class AgentExecutor extends BaseExecutor {
   unavailable(action: Action): string | null {
     if (this.channel.isConnected(agentDeviceOf(action.target))) return null;
     return offlineMessage(action);
+  }
+
+  async servedElsewhere(trx: Tx, actions: readonly Action[]): Promise<ReadonlyMap<string, string>> {
+    const refs = [...new Set(actions.map((a) => agentDeviceOf(a.target)))];
+    const elsewhere = await this.channel.connectedElsewhere(trx, refs);
+    const out = new Map<string, string>();
+    for (const a of actions) {
+      const ref = agentDeviceOf(a.target);
+      if (elsewhere.has(ref))
+        out.set(a.id, `device ${ref} is connected to another server instance, which carries the action out`);
+    }
+    return out;
   }
 
   protected async run(action: Action, signal: AbortSignal): Promise<Record<string, unknown>> {

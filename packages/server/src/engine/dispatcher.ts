@@ -4,7 +4,12 @@ import { toAction, type ActionRow, type Tx } from '@quell/store';
 import type { ActionService, TransitionExtra } from '../services/action.service.js';
 import type { ServiceContext } from '../services/context.js';
 import { Coalescer } from './coalescer.js';
-import { TargetUnavailableError, TransientExecutorError, type ExecutorRegistry } from './executor.js';
+import {
+  TargetUnavailableError,
+  TransientExecutorError,
+  type Executor,
+  type ExecutorRegistry,
+} from './executor.js';
 
 const SYSTEM = 'Quell';
 /** Actions claimed per pass; a full pass runs the next one at once, so a 10,000-device fan-out drains in seconds. */
@@ -17,6 +22,8 @@ const BATCH = 500;
 const HOUSEKEEPING_DURING_BACKLOG_MS = 1000;
 /** How often an action whose target is unreachable is looked at again (the target's return wakes it sooner). */
 const UNAVAILABLE_RECHECK_MS = 60_000;
+/** An action another instance can carry out (its agent is connected there) is looked at again this soon. */
+const ELSEWHERE_RECHECK_MS = 2000;
 
 export interface DispatcherOptions {
   /** Attempts before a transient failure becomes final. Default 3. */
@@ -185,6 +192,7 @@ export class Dispatcher {
         string,
         Array<{ row: ActionRow; to: 'dispatched'; reason: string; extra: TransitionExtra }>
       >();
+      const waiting = new Map<Executor | null, Array<{ row: ActionRow; why: string }>>();
       for (const row of due) {
         const def = actionDefinition(row.type);
         const executor = this.registry.resolve(row.type, def.executors as readonly ExecutorKind[]);
@@ -192,12 +200,9 @@ export class Dispatcher {
           ? (executor.unavailable?.(toAction(row)) ?? null)
           : `no ${def.executors.join('/')} executor for ${def.id} is installed; it waits until one is or until it expires`;
         if (!executor || why !== null) {
-          // Waiting spends no attempt; the next look is pushed out so waiting actions cost nothing
-          // per tick.
-          await this.ctx.store.actions.update(trx, row.id, row.version, {
-            error: why,
-            next_attempt_at: now + UNAVAILABLE_RECHECK_MS,
-          });
+          const list = waiting.get(executor ?? null) ?? [];
+          list.push({ row, why: why! });
+          waiting.set(executor ?? null, list);
           continue;
         }
         const items = byExecutor.get(executor.name) ?? [];
@@ -214,6 +219,7 @@ export class Dispatcher {
         });
         byExecutor.set(executor.name, items);
       }
+      for (const [executor, list] of waiting) await this.wait(trx, executor, list, now);
       const out: ActionRow[] = [];
       for (const items of byExecutor.values())
         out.push(...(await this.actions.transitionMany(trx, items, SYSTEM)));
@@ -227,6 +233,32 @@ export class Dispatcher {
         .catch((e: unknown) => this.log.error({ err: e, actionId: row.id }, 'recording an execution failed'))
         .finally(() => this.pending.delete(p));
       this.pending.add(p);
+    }
+  }
+
+  /**
+   * Actions that cannot start here now. Waiting spends no attempt; the next look is pushed out so
+   * waiting actions cost nothing per tick: soon when another instance can carry one out (for it
+   * to claim), after {@link UNAVAILABLE_RECHECK_MS} otherwise.
+   */
+  private async wait(
+    trx: Tx,
+    executor: Executor | null,
+    list: ReadonlyArray<{ row: ActionRow; why: string }>,
+    now: number,
+  ): Promise<void> {
+    const elsewhere = executor?.servedElsewhere
+      ? await executor.servedElsewhere(
+          trx,
+          list.map((w) => toAction(w.row)),
+        )
+      : new Map<string, string>();
+    for (const { row, why } of list) {
+      const there = elsewhere.get(row.id);
+      await this.ctx.store.actions.update(trx, row.id, row.version, {
+        error: there ?? why,
+        next_attempt_at: now + (there ? ELSEWHERE_RECHECK_MS : UNAVAILABLE_RECHECK_MS),
+      });
     }
   }
 

@@ -1,5 +1,6 @@
 import type { Action } from '@quell/contracts';
 import { NotSupportedError, type ExecutorKind } from '@quell/core';
+import type { Tx } from '@quell/store';
 
 /** A failure the dispatcher may retry (the target was unreachable, busy, or timed out). */
 export class TransientExecutorError extends Error {
@@ -48,6 +49,13 @@ export interface Executor {
    * without spending an attempt; the text becomes the action's `error` so people see why.
    */
   unavailable?(action: Action): string | null;
+  /**
+   * Of actions {@link unavailable} turned away, those another server instance can carry out now
+   * (an agent connected there), with why: the dispatcher looks at them again within seconds, for
+   * that instance to claim, instead of after the long wait for a target to return. Reads through
+   * `trx`, the claiming transaction.
+   */
+  servedElsewhere?(trx: Tx, actions: readonly Action[]): Promise<ReadonlyMap<string, string>>;
   execute(action: Action, signal: AbortSignal): Promise<Record<string, unknown>>;
 }
 

@@ -48,6 +48,29 @@ export class AgentRepo {
     return trx.selectFrom('devices').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
+  /** Of devices named by id or hostname, those whose agent is connected to an instance other than `instance`. */
+  async connectedElsewhere(
+    trx: Tx,
+    refs: readonly string[],
+    instance: string,
+  ): Promise<Array<{ id: string; hostname: string }>> {
+    const out: Array<{ id: string; hostname: string }> = [];
+    for (const part of chunk([...refs], 200)) {
+      const lower = part.map((r) => r.toLowerCase());
+      out.push(
+        ...(await trx
+          .selectFrom('devices')
+          .select(['id', 'hostname'])
+          .where((eb) => eb.or([eb('id', 'in', part), eb('hostname', 'in', lower)]))
+          .where('connected_instance', 'is not', null)
+          .where('connected_instance', '<>', instance)
+          .where('revoked_at', 'is', null)
+          .execute()),
+      );
+    }
+    return out;
+  }
+
   /** Records the device group the agent's indicator set is now computed for. */
   async setIndicatorsGroup(trx: Tx, id: string, groupId: string): Promise<void> {
     await trx.updateTable('devices').set({ indicators_group_id: groupId }).where('id', '=', id).execute();

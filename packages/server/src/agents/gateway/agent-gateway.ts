@@ -16,6 +16,7 @@ import {
   type AgentChannel,
 } from '../../engine/agent.executor.js';
 import type { ServiceContext } from '../../services/context.js';
+import type { Tx } from '@quell/store';
 import { AgentConnection, type ConnectionHandler } from './agent-connection.js';
 import type { AgentIdentity, AgentResults } from './agent-results.js';
 import { Coalescer } from '../../engine/coalescer.js';
@@ -248,6 +249,15 @@ export class AgentGateway implements AgentChannel {
     } catch (e) {
       ctx.log.warn({ err: e }, 'indicator revision check failed');
     }
+  }
+
+  async connectedElsewhere(trx: Tx, deviceRefs: readonly string[]): Promise<ReadonlySet<string>> {
+    const refs = deviceRefs.filter((r) => !this.connectionFor(r));
+    if (refs.length === 0) return new Set();
+    const rows = await this.deps.ctx.store.agents.connectedElsewhere(trx, refs, this.o.instanceId);
+    const out = new Set<string>();
+    for (const r of refs) if (rows.some((d) => d.id === r || d.hostname === r.toLowerCase())) out.add(r);
+    return out;
   }
 
   /** Tells the device's agent to stop an action (it answers with a `cancelled` result). */
