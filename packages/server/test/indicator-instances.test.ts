@@ -1,14 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { EnrollResponse, ServerMessage } from '@quell/contracts';
+import type { ServerMessage } from '@quell/contracts';
 import { SYSTEM_PRINCIPAL } from '@quell/core';
-import type { DatabaseConfig } from '@quell/store';
-import { ManualClock } from '@quell/server';
-import { freshDatabase, postgresAvailable, TEST_DB } from './harness.js';
-import { eventually, startStack, type Stack } from './support/agent-stack.js';
-import { agentKeyPair, enrollOverHttps, FakeAgent, inventory } from './support/fake-agent.js';
+import { postgresAvailable, TEST_DB } from './harness.js';
+import { eventually, type Stack } from './support/agent-stack.js';
+import type { FakeAgent } from './support/fake-agent.js';
+import { startTwoInstances, type TwoInstances } from './support/two-instances.js';
 
 const SHA = 'b'.repeat(64);
 type Delta = Extract<ServerMessage, { type: 'indicators_delta' }>;
@@ -24,43 +20,14 @@ type Snapshot = Extract<ServerMessage, { type: 'indicators_snapshot' }>;
 describe.skipIf(TEST_DB !== 'postgres' || !(await postgresAvailable()))(
   'indicators across two server instances (postgres)',
   () => {
-    let db: { config: DatabaseConfig; drop: () => Promise<void> };
-    let dirs: string[];
+    let t: TwoInstances;
     let a: Stack;
-    let b: Stack;
     let agent: FakeAgent;
-
     beforeEach(async () => {
-      db = await freshDatabase();
-      dirs = [mkdtempSync(join(tmpdir(), 'quell-inst-a-')), mkdtempSync(join(tmpdir(), 'quell-inst-b-'))];
-      a = await startStack(db.config, dirs[0]!, new ManualClock(Date.now()), { instanceId: 'a' });
-      b = await startStack(db.config, dirs[1]!, new ManualClock(Date.now()), { instanceId: 'b' });
-      const k = agentKeyPair();
-      const { token } = await a.services.enrollment.createToken(SYSTEM_PRINCIPAL, { label: 'web01' });
-      const res = await enrollOverHttps(b.agentUrl, b.keys.certSha256, {
-        token,
-        publicKey: k.publicKeyB64,
-        inventory: inventory('web01'),
-      });
-      expect(res.status, JSON.stringify(res.body)).toBe(200);
-      const enroll = res.body as EnrollResponse;
-      agent = new FakeAgent({
-        agentUrl: b.agentUrl,
-        certSha256: b.keys.certSha256,
-        deviceId: enroll.deviceId,
-        hostname: 'web01',
-        privateKey: k.privateKey,
-        serverPublicKey: enroll.serverPublicKey,
-      });
-      await agent.connect();
+      t = await startTwoInstances();
+      ({ a, agent } = t);
     });
-    afterEach(async () => {
-      await agent.disconnect();
-      await b.close();
-      await a.close();
-      await db.drop();
-      for (const d of dirs) rmSync(d, { recursive: true, force: true });
-    });
+    afterEach(() => t.close());
 
     const of = <T extends ServerMessage['type']>(type: T) =>
       agent.received.filter((m): m is Extract<ServerMessage, { type: T }> => m.type === type);

@@ -2,13 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { EnrollResponse, ServerMessage } from '@quell/contracts';
+import type { ServerMessage } from '@quell/contracts';
 import { SYSTEM_PRINCIPAL } from '@quell/core';
 import type { DatabaseConfig } from '@quell/store';
 import { ManualClock } from '@quell/server';
 import { freshDatabase, postgresAvailable, TEST_DB } from './harness.js';
-import { eventually, startStack, type Stack } from './support/agent-stack.js';
-import { agentKeyPair, enrollOverHttps, FakeAgent, inventory } from './support/fake-agent.js';
+import { enrollFakeAgent, eventually, startStack, type Stack } from './support/agent-stack.js';
+import type { FakeAgent } from './support/fake-agent.js';
 
 const enabled = TEST_DB === 'sqlite' || (await postgresAvailable());
 const SHA = 'a'.repeat(64);
@@ -32,23 +32,7 @@ describe.skipIf(!enabled)(`indicator resync after a group move (${TEST_DB})`, ()
     db = await freshDatabase();
     dataDir = mkdtempSync(join(tmpdir(), 'quell-regroup-'));
     s = await startStack(db.config, dataDir, new ManualClock(Date.now()));
-    const k = agentKeyPair();
-    const { token } = await s.services.enrollment.createToken(SYSTEM_PRINCIPAL, { label: 'web01' });
-    const res = await enrollOverHttps(s.agentUrl, s.keys.certSha256, {
-      token,
-      publicKey: k.publicKeyB64,
-      inventory: inventory('web01'),
-    });
-    expect(res.status, JSON.stringify(res.body)).toBe(200);
-    const enroll = res.body as EnrollResponse;
-    agent = new FakeAgent({
-      agentUrl: s.agentUrl,
-      certSha256: s.keys.certSha256,
-      deviceId: enroll.deviceId,
-      hostname: 'web01',
-      privateKey: k.privateKey,
-      serverPublicKey: enroll.serverPublicKey,
-    });
+    ({ agent } = await enrollFakeAgent(s, 'web01'));
     await agent.connect();
   });
   afterEach(async () => {

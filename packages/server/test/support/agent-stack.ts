@@ -8,6 +8,9 @@ import { AgentListener } from '../../src/agents/gateway/agent-listener.js';
 import type { AgentGateway } from '../../src/agents/gateway/agent-gateway.js';
 import { blobUploadSink } from '../../src/agents/gateway/blob-upload-sink.js';
 import { attachExpiryNotifier } from '../../src/engine/expiry-notifier.js';
+import type { EnrollResponse } from '@quell/contracts';
+import { SYSTEM_PRINCIPAL } from '@quell/core';
+import { agentKeyPair, enrollOverHttps, FakeAgent, inventory, type FakeAgentOptions } from './fake-agent.js';
 
 /** One server instance on a database: services, gateway and agent listener (no console HTTP). */
 export interface Stack {
@@ -75,4 +78,36 @@ export async function eventually<T>(fn: () => Promise<T> | T, ok: (v: T) => bool
     last = await fn();
   }
   return last;
+}
+
+/**
+ * Enrolls `hostname` over HTTPS with `s`'s agent listener (the token made by `tokenFrom`, `s` by
+ * default) and returns a fake agent for it that talks to `s`, not yet connected.
+ */
+export async function enrollFakeAgent(
+  s: Stack,
+  hostname: string,
+  opts: { tokenFrom?: Stack; agent?: Partial<FakeAgentOptions> } = {},
+): Promise<{ agent: FakeAgent; enroll: EnrollResponse }> {
+  const k = agentKeyPair();
+  const { token } = await (opts.tokenFrom ?? s).services.enrollment.createToken(SYSTEM_PRINCIPAL, {
+    label: hostname,
+  });
+  const res = await enrollOverHttps(s.agentUrl, s.keys.certSha256, {
+    token,
+    publicKey: k.publicKeyB64,
+    inventory: inventory(hostname),
+  });
+  if (res.status !== 200) throw new Error(`enrollment refused: ${res.status} ${JSON.stringify(res.body)}`);
+  const enroll = res.body as EnrollResponse;
+  const agent = new FakeAgent({
+    agentUrl: s.agentUrl,
+    certSha256: s.keys.certSha256,
+    deviceId: enroll.deviceId,
+    hostname,
+    privateKey: k.privateKey,
+    serverPublicKey: enroll.serverPublicKey,
+    ...opts.agent,
+  });
+  return { agent, enroll };
 }
