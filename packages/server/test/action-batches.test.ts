@@ -2,13 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ActionBatch, EnrollResponse } from '@quell/contracts';
+import type { ActionBatch } from '@quell/contracts';
 import { SYSTEM_PRINCIPAL } from '@quell/core';
 import type { DatabaseConfig } from '@quell/store';
 import { ManualClock } from '@quell/server';
 import { createHarness, freshDatabase, postgresAvailable, TEST_DB, type Harness } from './harness.js';
-import { eventually, startStack, type Stack } from './support/agent-stack.js';
-import { agentKeyPair, enrollOverHttps, FakeAgent, inventory } from './support/fake-agent.js';
+import { enrollFakeAgent, eventually, startStack, type Stack } from './support/agent-stack.js';
+import { agentKeyPair, FakeAgent, inventory } from './support/fake-agent.js';
 
 const enabled = TEST_DB === 'sqlite' || (await postgresAvailable());
 const SHA = 'a'.repeat(64);
@@ -210,22 +210,7 @@ describe.skipIf(!enabled)(`action batches through real agent connections (${TEST
   });
 
   async function connected(hostname: string, connect = true): Promise<FakeAgent> {
-    const k = agentKeyPair();
-    const { token } = await s.services.enrollment.createToken(SYSTEM_PRINCIPAL, { label: hostname });
-    const res = await enrollOverHttps(s.agentUrl, s.keys.certSha256, {
-      token,
-      publicKey: k.publicKeyB64,
-      inventory: inventory(hostname),
-    });
-    const enroll = res.body as EnrollResponse;
-    const agent = new FakeAgent({
-      agentUrl: s.agentUrl,
-      certSha256: s.keys.certSha256,
-      deviceId: enroll.deviceId,
-      hostname,
-      privateKey: k.privateKey,
-      serverPublicKey: enroll.serverPublicKey,
-    });
+    const { agent } = await enrollFakeAgent(s, hostname);
     agents.push(agent);
     if (connect) await agent.connect();
     return agent;

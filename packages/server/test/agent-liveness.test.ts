@@ -2,13 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { EnrollResponse } from '@quell/contracts';
-import { SYSTEM_PRINCIPAL } from '@quell/core';
 import type { DatabaseConfig } from '@quell/store';
 import { ManualClock } from '@quell/server';
 import { freshDatabase, postgresAvailable, TEST_DB } from './harness.js';
-import { eventually, startStack, type Stack } from './support/agent-stack.js';
-import { agentKeyPair, enrollOverHttps, FakeAgent, inventory } from './support/fake-agent.js';
+import { enrollFakeAgent, eventually, startStack, type Stack } from './support/agent-stack.js';
+import type { FakeAgent } from './support/fake-agent.js';
 
 const enabled = TEST_DB === 'sqlite' || (await postgresAvailable());
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -36,22 +34,7 @@ describe.skipIf(!enabled)(`agent liveness sweeps (${TEST_DB})`, () => {
   });
 
   async function connected(hostname: string): Promise<{ agent: FakeAgent; pings: () => number }> {
-    const k = agentKeyPair();
-    const { token } = await s.services.enrollment.createToken(SYSTEM_PRINCIPAL, { label: hostname });
-    const res = await enrollOverHttps(s.agentUrl, s.keys.certSha256, {
-      token,
-      publicKey: k.publicKeyB64,
-      inventory: inventory(hostname),
-    });
-    const enroll = res.body as EnrollResponse;
-    const agent = new FakeAgent({
-      agentUrl: s.agentUrl,
-      certSha256: s.keys.certSha256,
-      deviceId: enroll.deviceId,
-      hostname,
-      privateKey: k.privateKey,
-      serverPublicKey: enroll.serverPublicKey,
-    });
+    const { agent } = await enrollFakeAgent(s, hostname);
     agents.push(agent);
     await agent.connect();
     let pings = 0;
