@@ -16,7 +16,7 @@ import {
   IndicatorStore,
   readIndicatorFile,
   writeIndicatorFile,
-  writeSha256Export,
+  writeSha256ExportOf,
 } from '../packages/agent/dist/indicators/index.js';
 import { createRandom } from './lib/prng.mjs';
 import { fmt, printTable } from './lib/stats.mjs';
@@ -227,9 +227,12 @@ try {
   const bytes = await writeIndicatorFile(file, store.currentTables(), store.version);
   row('persist: encode + fsync + rename', timing(elapsed(c)), 'ms', `${fmt.int(bytes / MB)} MB file`);
   c = clock();
-  const exported = await writeSha256Export(
+  // As the agent does it: straight from the live digest table, no copy of the set.
+  const blocked = store.blockedSha256Entries();
+  const exported = await writeSha256ExportOf(
     join(dir, 'blocked-sha256.bin'),
-    store.blockedSha256(),
+    blocked.keys,
+    blocked.entries,
     store.version,
   );
   row(

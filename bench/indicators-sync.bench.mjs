@@ -6,6 +6,7 @@
 // disk (the blocked-SHA-256 export its exec-control helper reads). Then its RSS once synced, and
 // hash lookups per second on the store it wrote (loaded from its state directory into this
 // process: the same IndicatorStore code and tables), and its RSS once restarted on that store.
+// The agent runs with the environment of its shipped systemd unit (malloc tuning; printed).
 // Targets: the whole set on the agent within 60 s of its start; agent RSS ≤ 250 MB with 1M held.
 //   node bench/indicators-sync.bench.mjs            (needs root: it makes a network namespace)
 // Env: QUELL_BENCH_INDICATORS (1000000), QUELL_BENCH_SEED, QUELL_BENCH_DIR. Build first.
@@ -21,7 +22,7 @@ import {
 } from '../packages/agent/dist/indicators/index.js';
 import { mb, measureIdle, procSample, sleep, verdict } from './agents/lib.mjs';
 import { createRandom } from './lib/prng.mjs';
-import { createRealAgentStack } from './lib/real-agent.mjs';
+import { AGENT_UNIT_ENV, createRealAgentStack } from './lib/real-agent.mjs';
 
 const int = (name, def) => {
   const v = process.env[name];
@@ -51,6 +52,13 @@ try {
   stack = await createRealAgentStack({ name: 'iocsync' });
   const { srv } = stack;
   console.log(`Namespace ${stack.ns}; server pid ${srv.pid} (SQLite in ${stack.dir})`);
+  console.log(
+    `Agent environment, as in packages/agent/systemd/quell-agent.service: ${
+      Object.entries(AGENT_UNIT_ENV)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ') || '(none)'
+    }`,
+  );
 
   // 1. Load the server through the import API, 100,000 rows a request.
   let importMs = 0;

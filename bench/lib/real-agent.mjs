@@ -2,7 +2,8 @@
 // root namespace, a /30 from 10.251.0.0/16), the server as a child process bound to the root end
 // (bench/agents/server-child.mjs, SQLite in a temp dir), and the built agent
 // (packages/agent/bin/quell-agent.js) enrolled and run inside the namespace with its own nft table
-// name and exec control off, so nothing it does reaches the host's firewall. Needs root.
+// name and exec control off, so nothing it does reaches the host's firewall, and with the
+// environment of the shipped systemd unit (AGENT_UNIT_ENV). Needs root.
 // Like bench/agent-footprint.bench.mjs, which keeps its own copy of these steps.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
@@ -14,6 +15,19 @@ import { api, sleep, startServerChild } from '../agents/lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const AGENT_BIN = join(here, '..', '..', 'packages', 'agent', 'bin', 'quell-agent.js');
+const AGENT_UNIT = join(here, '..', '..', 'packages', 'agent', 'systemd', 'quell-agent.service');
+
+/**
+ * The `Environment=` settings of the shipped systemd unit (glibc malloc tuning), so the agent
+ * runs here as it runs when installed.
+ */
+export const AGENT_UNIT_ENV = Object.fromEntries(
+  readFileSync(AGENT_UNIT, 'utf8')
+    .split('\n')
+    .map((l) => /^Environment=([A-Za-z_][A-Za-z0-9_]*)=(\S*)\s*$/.exec(l.trim()))
+    .filter((m) => m !== null)
+    .map((m) => [m[1], m[2]]),
+);
 
 const sh = (...argv) =>
   execFileSync(argv[0], argv.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -91,9 +105,14 @@ export async function createRealAgentStack({ serverEnv = {}, agentConfig = {}, n
       // `ip netns exec` execs node in place, so the child's pid is the agent's.
       // QUELL_BENCH_AGENT_NODE_ARGS passes flags to the agent's node only, e.g. "--cpu-prof".
       const nodeArgs = (process.env.QUELL_BENCH_AGENT_NODE_ARGS ?? '').split(' ').filter(Boolean);
-      agent = spawn('ip', ['netns', 'exec', ns, process.execPath, ...nodeArgs, AGENT_BIN, 'run', '--config', configPath], {
-        stdio: ['ignore', log, log],
-      });
+      agent = spawn(
+        'ip',
+        ['netns', 'exec', ns, process.execPath, ...nodeArgs, AGENT_BIN, 'run', '--config', configPath],
+        {
+          stdio: ['ignore', log, log],
+          env: { ...process.env, ...AGENT_UNIT_ENV },
+        },
+      );
       stack.pid = agent.pid;
       stack.startedAt = performance.now();
       for (let i = 0; i < 300; i++) {

@@ -30,6 +30,7 @@ export {
 } from './indicator-file.js';
 export {
   writeSha256Export,
+  writeSha256ExportOf,
   readSha256Export,
   exportContains,
   SHA256_EXPORT_FORMAT,

@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { IndicatorFileError } from './indicators.errors.js';
-import { decodeIndicators, encodeIndicators } from './indicator-file.js';
+import {
+  decodeIndicators,
+  encodeIndicators,
+  readIndicatorFile,
+  writeIndicatorFile,
+} from './indicator-file.js';
 import { IndicatorPersistence, INDICATOR_FILES } from './indicator-persistence.js';
 import { IndicatorStore } from './indicator-store.js';
 import type { SyncIndicator } from './indicator-sync.types.js';
@@ -37,10 +42,10 @@ const dir = mkdtempSync(join(tmpdir(), 'quell-ioc-file-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('indicator file', () => {
-  it('round-trips every field of every type, and the version', () => {
+  it('round-trips every field of every type, and the version', async () => {
     const store = new IndicatorStore();
     store.applySnapshot({ version: 77, indicators: all });
-    const back = decodeIndicators(encodeIndicators(store.currentTables(), 77, 5), Date.now());
+    const back = await decodeIndicators(encodeIndicators(store.currentTables(), 77, 5), Date.now());
     const restored = new IndicatorStore();
     restored.restore(back.version, back.tables);
     expect([back.version, back.writtenAt, restored.size]).toEqual([77, 5, all.length]);
@@ -49,23 +54,53 @@ describe('indicator file', () => {
     expect(restored.lookupDomain('a.evil.test')?.id).toBe('d1');
   });
 
-  it('leaves out indicators that expired while the agent was down', () => {
+  it('leaves out indicators that expired while the agent was down', async () => {
     const store = new IndicatorStore({ now: () => 1000 });
     store.applySnapshot({
       version: 1,
       indicators: [ind('old', { expiresAt: new Date(5000).toISOString() }), ind('keep')],
     });
-    const back = decodeIndicators(encodeIndicators(store.currentTables(), 1, 0), 6000);
+    const back = await decodeIndicators(encodeIndicators(store.currentTables(), 1, 0), 6000);
     expect(back.tables.size).toBe(1);
   });
 
-  it('refuses a file with one flipped byte', () => {
+  it('refuses a file with one flipped byte', async () => {
     const store = new IndicatorStore();
     store.applySnapshot({ version: 1, indicators: all });
     const buf = encodeIndicators(store.currentTables(), 1, 0);
     buf[60] = buf[60]! ^ 1;
-    expect(() => decodeIndicators(buf, 0)).toThrow(IndicatorFileError);
-    expect(() => decodeIndicators(buf, 0)).toThrow(/checksum mismatch/);
+    await expect(decodeIndicators(buf, 0)).rejects.toThrow(IndicatorFileError);
+    await expect(decodeIndicators(buf, 0)).rejects.toThrow(/checksum mismatch/);
+  });
+
+  it('writes and reads a file of many chunks, records straddling chunk boundaries', async () => {
+    const store = new IndicatorStore();
+    const many = Array.from({ length: 30_000 }, (_, i) =>
+      i % 1000 === 7
+        ? ind(`u${i}`, { type: 'url', value: `https://x${i}.test/${'p'.repeat(i % 3000)}` })
+        : ind(`h${i}`, { title: `Feed ${i % 5}` }),
+    );
+    store.applySnapshot({ version: 9, indicators: many });
+    const path = join(dir, 'many.bin');
+    const bytes = await writeIndicatorFile(path, store.currentTables(), 9);
+    expect(bytes).toBeGreaterThan(1 << 20);
+    expect(readFileSync(path)).toEqual(
+      encodeIndicators(store.currentTables(), 9, readFileSync(path).readDoubleLE(24)),
+    );
+    const back = await readIndicatorFile(path, Date.now());
+    const restored = new IndicatorStore();
+    restored.restore(back!.version, back!.tables);
+    expect(restored.size).toBe(many.length);
+    for (const i of [many[0]!, many[7]!, many[14_007]!, many[29_999]!])
+      expect(restored.get(i.id)).toEqual(store.get(i.id));
+  });
+
+  it('refuses a truncated file', async () => {
+    const store = new IndicatorStore();
+    store.applySnapshot({ version: 1, indicators: all });
+    const path = join(dir, 'short.bin');
+    writeFileSync(path, encodeIndicators(store.currentTables(), 1, 0).subarray(0, 70));
+    await expect(readIndicatorFile(path, 0)).rejects.toThrow(IndicatorFileError);
   });
 });
 

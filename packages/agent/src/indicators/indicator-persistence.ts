@@ -7,7 +7,7 @@ import { readIndicatorFile, writeIndicatorFile } from './indicator-file.js';
 import type { IndicatorStore } from './indicator-store.js';
 import type { IndicatorApplyResult } from './indicator-sync.types.js';
 import type { IndicatorTables } from './indicator-tables.js';
-import { writeSha256Export } from './sha256-export.js';
+import { writeSha256ExportOf } from './sha256-export.js';
 
 /** File names under the indicator directory. */
 export const INDICATOR_FILES = {
@@ -153,7 +153,8 @@ export class IndicatorPersistence {
     if (this.exported?.tables === tables && this.exported.revision === tables.sha256Revision) return;
     const revision = tables.sha256Revision;
     try {
-      await writeSha256Export(this.exportPath, store.blockedSha256(), store.version);
+      const { keys, entries } = store.blockedSha256Entries();
+      await writeSha256ExportOf(this.exportPath, keys, entries, store.version);
       this.exported = { tables, revision };
     } catch (err) {
       this.opts.log?.error('cannot write the blocked SHA-256 export; retrying in 5 s', {

@@ -249,6 +249,11 @@ export class IndicatorStore {
     return this.tables.blockedSha256(this.now());
   }
 
+  /** The same set as entries of the live SHA-256 table, valid until the next change (see `writeSha256ExportOf`). */
+  blockedSha256Entries(): { keys: Uint8Array; entries: Int32Array } {
+    return this.tables.blockedSha256Entries(this.now());
+  }
+
   /** The current tables, for the persistence module (read-only use). */
   currentTables(): IndicatorTables {
     return this.tables;

@@ -214,17 +214,26 @@ export class IndicatorTables {
    * each, unsorted.
    */
   blockedSha256(now: number): Uint8Array {
+    const { keys, entries } = this.blockedSha256Entries(now);
+    const out = new Uint8Array(entries.length * 32);
+    for (let i = 0; i < entries.length; i++)
+      out.set(keys.subarray(entries[i]! * 32, entries[i]! * 32 + 32), i * 32);
+    return out;
+  }
+
+  /**
+   * The same set without copying it: entries of the SHA-256 table, digest `e` at
+   * `keys[e * 32 …]`. Valid until the next change to the tables.
+   */
+  blockedSha256Entries(now: number): { keys: Uint8Array; entries: Int32Array } {
     const table = this.hashes.sha256;
-    const out = new Uint8Array(table.size * 32);
+    const entries = new Int32Array(table.size);
     let n = 0;
     table.forEach((e) => {
       const r = this.chains.winner(table.getPayload(e), now);
-      if (r < 0 || !BLOCKING.has(this.records.action[r]!)) return;
-      const keys = table.keyBytes;
-      for (let b = 0; b < 32; b++) out[n * 32 + b] = keys[e * 32 + b]!;
-      n++;
+      if (r >= 0 && BLOCKING.has(this.records.action[r]!)) entries[n++] = e;
     });
-    return out.subarray(0, n * 32);
+    return { keys: table.keyBytes, entries: entries.subarray(0, n) };
   }
 
   /** Bytes held by typed arrays (strings of network values and titles estimated). */

@@ -3,7 +3,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { exportContains, readSha256Export, sortDigests, writeSha256Export } from './sha256-export.js';
+import {
+  exportContains,
+  readSha256Export,
+  sortDigests,
+  writeSha256Export,
+  writeSha256ExportOf,
+} from './sha256-export.js';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 const dir = mkdtempSync(join(tmpdir(), 'quell-sha-export-'));
@@ -48,5 +54,21 @@ describe('blocked SHA-256 export', () => {
     expect(version).toBe(42);
     expect(list.every((d) => exportContains(digests, d))).toBe(true);
     expect(exportContains(digests, digest('absent'))).toBe(false);
+  });
+
+  it('exports chosen entries of a digest table, over many write chunks, without duplicates', async () => {
+    const path = join(dir, 'entries.bin');
+    const keys = Buffer.concat(Array.from({ length: 50_000 }, (_, i) => digest(`k${i}`)));
+    // Every even entry, and entry 0 twice.
+    const entries = Int32Array.from({ length: 25_001 }, (_, i) => (i === 25_000 ? 0 : i * 2));
+    expect(await writeSha256ExportOf(path, keys, entries, 7)).toBe(25_000);
+    const { version, digests } = await readSha256Export(path);
+    expect([version, digests.length]).toEqual([7, 25_000 * 32]);
+    const expected = sortDigests(
+      Buffer.concat(Array.from({ length: 25_000 }, (_, i) => digest(`k${i * 2}`))),
+      32,
+    );
+    expect(Buffer.from(digests)).toEqual(Buffer.from(expected));
+    expect(exportContains(digests, digest('k1'))).toBe(false);
   });
 });

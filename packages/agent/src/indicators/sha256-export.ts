@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { writeFileAtomic } from '../state/atomic-file.js';
+import { writeFileAtomicFrom } from '../state/atomic-file.js';
 import { IndicatorFileError } from './indicators.errors.js';
 
 /**
@@ -28,15 +28,48 @@ export const SHA256_EXPORT_HEADER_BYTES = 32;
 
 /** Writes the export for `digests` (32 bytes each, any order) atomically to `path`. */
 export async function writeSha256Export(path: string, digests: Uint8Array, version: number): Promise<number> {
-  const sorted = sortDigests(digests, 32);
-  const n = sorted.length / 32;
-  const out = Buffer.alloc(SHA256_EXPORT_HEADER_BYTES + sorted.length);
-  out.write(SHA256_EXPORT_MAGIC, 0, 'latin1');
-  out.writeUInt32LE(SHA256_EXPORT_FORMAT, 4);
-  out.writeUInt32LE(n, 8);
-  out.writeDoubleLE(version, 16);
-  out.set(sorted, SHA256_EXPORT_HEADER_BYTES);
-  await writeFileAtomic(path, out, { mode: 0o644 });
+  return writeSha256ExportOf(path, digests, identity(digests.length / 32), version);
+}
+
+/**
+ * Writes the export for the digests at `keys[e * 32 …]` for each `e` of `entries` (any order,
+ * duplicates allowed), so a digest table is exported without a copy of the set (32 MB at a
+ * million). Sorting and writing run synchronously within the call (see `writeFileAtomicFrom`),
+ * so `keys` may be a live table that changes after the call returns. Returns the digest count.
+ */
+export async function writeSha256ExportOf(
+  path: string,
+  keys: Uint8Array,
+  entries: Int32Array,
+  version: number,
+): Promise<number> {
+  let n = 0;
+  await writeFileAtomicFrom(
+    path,
+    (write) => {
+      const order = sortedOrder(keys, 32, entries);
+      const count = countDistinct(keys, 32, order);
+      const chunk = Buffer.alloc(Math.max(SHA256_EXPORT_HEADER_BYTES, Math.min(count, 1 << 15) * 32));
+      chunk.write(SHA256_EXPORT_MAGIC, 0, 'latin1');
+      chunk.writeUInt32LE(SHA256_EXPORT_FORMAT, 4);
+      chunk.writeUInt32LE(count, 8);
+      chunk.writeDoubleLE(version, 16);
+      write(chunk.subarray(0, SHA256_EXPORT_HEADER_BYTES));
+      let o = 0;
+      eachDistinct(keys, 32, order, (src) => {
+        // A byte loop: a `subarray` view per digest costs more than the copy.
+        for (let b = 0; b < 32; b++) chunk[o + b] = keys[src + b]!;
+        o += 32;
+        if (o === chunk.length) {
+          write(chunk);
+          o = 0;
+        }
+      });
+      if (o > 0) write(chunk.subarray(0, o));
+      n = count;
+    },
+    { mode: 0o644 },
+  );
   return n;
 }
 
@@ -65,52 +98,79 @@ export function exportContains(digests: Uint8Array, digest: Uint8Array): boolean
   return false;
 }
 
-/**
- * Sorts fixed-width digests in `memcmp` order and drops duplicates. A million digests sort in
- * about a tenth of a second: each becomes one float (its leading bits above its index), sorted
- * natively; only the rare runs that share those leading bits are then compared in full.
- */
+/** Sorts fixed-width digests in `memcmp` order and drops duplicates (see {@link sortedOrder}). */
 export function sortDigests(digests: Uint8Array, width: number): Uint8Array {
-  const n = digests.length / width;
-  if (n === 0) return new Uint8Array(0);
+  const order = sortedOrder(digests, width, identity(digests.length / width));
+  const out = new Uint8Array(countDistinct(digests, width, order) * width);
+  let m = 0;
+  eachDistinct(digests, width, order, (src) => {
+    out.set(digests.subarray(src, src + width), m);
+    m += width;
+  });
+  return out;
+}
+
+/**
+ * The `entries` (digest `e` at `keys[e * width …]`) in `memcmp` order of their digests. A million
+ * sort in about a tenth of a second: each becomes one float (its leading bits above its position),
+ * sorted natively; only the rare runs that share those leading bits are then compared in full.
+ */
+export function sortedOrder(keys: Uint8Array, width: number, entries: Int32Array): Int32Array {
+  const n = entries.length;
+  const order = new Int32Array(n);
+  if (n === 0) return order;
   const idxBits = Math.max(1, Math.ceil(Math.log2(n + 1)));
   const prefixBits = Math.min(32, 53 - idxBits);
   const idxScale = 2 ** idxBits;
   const drop = 2 ** (32 - prefixBits);
-  const keys = new Float64Array(n);
+  const sortKeys = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    const o = i * width;
-    const w =
-      ((digests[o]! << 24) | (digests[o + 1]! << 16) | (digests[o + 2]! << 8) | digests[o + 3]!) >>> 0;
-    keys[i] = Math.floor(w / drop) * idxScale + i;
+    const o = entries[i]! * width;
+    const w = ((keys[o]! << 24) | (keys[o + 1]! << 16) | (keys[o + 2]! << 8) | keys[o + 3]!) >>> 0;
+    sortKeys[i] = Math.floor(w / drop) * idxScale + i;
   }
-  keys.sort();
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[i] = keys[i]! % idxScale;
+  sortKeys.sort();
+  for (let i = 0; i < n; i++) order[i] = entries[sortKeys[i]! % idxScale]!;
   // Fix the order inside runs whose leading bits tie.
   for (let i = 0; i < n;) {
-    const lead = Math.floor(keys[i]! / idxScale);
+    const lead = Math.floor(sortKeys[i]! / idxScale);
     let j = i + 1;
-    while (j < n && Math.floor(keys[j]! / idxScale) === lead) j++;
+    while (j < n && Math.floor(sortKeys[j]! / idxScale) === lead) j++;
     if (j - i > 1) {
       const run = Array.from(order.subarray(i, j)).sort((a, b) =>
-        compareAt(digests, a * width, digests, b * width, width),
+        compareAt(keys, a * width, keys, b * width, width),
       );
       order.set(run, i);
     }
     i = j;
   }
-  const out = new Uint8Array(n * width);
-  let m = 0;
-  for (let i = 0; i < n; i++) {
+  return order;
+}
+
+/** Calls `fn` with the byte offset of each distinct digest, in `order`. */
+function eachDistinct(
+  keys: Uint8Array,
+  width: number,
+  order: Int32Array,
+  fn: (offset: number) => void,
+): void {
+  for (let i = 0; i < order.length; i++) {
     const src = order[i]! * width;
-    if (m > 0 && compareAt(out, (m - 1) * width, digests, src, width) === 0) continue;
-    // A byte loop: a `subarray` view per digest costs more than the copy.
-    const dst = m * width;
-    for (let b = 0; b < width; b++) out[dst + b] = digests[src + b]!;
-    m++;
+    if (i > 0 && compareAt(keys, order[i - 1]! * width, keys, src, width) === 0) continue;
+    fn(src);
   }
-  return out.subarray(0, m * width);
+}
+
+function countDistinct(keys: Uint8Array, width: number, order: Int32Array): number {
+  let n = 0;
+  eachDistinct(keys, width, order, () => n++);
+  return n;
+}
+
+function identity(n: number): Int32Array {
+  const a = new Int32Array(n);
+  for (let i = 0; i < n; i++) a[i] = i;
+  return a;
 }
 
 function compareAt(a: Uint8Array, ao: number, b: Uint8Array, bo: number, width: number): number {

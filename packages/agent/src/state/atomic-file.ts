@@ -1,4 +1,6 @@
+import { closeSync, fsync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { dirname, join, basename } from 'node:path';
 import { StateError } from '../errors.js';
@@ -30,6 +32,51 @@ export async function writeFileAtomic(
     throw e;
   }
   await syncDir(dir);
+}
+
+/**
+ * As {@link writeFileAtomic}, but `fill` produces the content in pieces through `write`, so a large
+ * file (the indicator set, tens of MB) is never held as one buffer: a buffer that size is garbage
+ * the moment it is written, and an idle agent may not collect it for a long time.
+ *
+ * Everything up to the last `write` runs synchronously within this call (directory, temp file,
+ * `fill`, `writeSync`), so what `fill` reads from live state is one consistent state even when
+ * changes arrive while the file is flushed. Returns the bytes written.
+ */
+export async function writeFileAtomicFrom(
+  path: string,
+  fill: (write: (chunk: Uint8Array) => void) => void,
+  opts: { mode?: number } = {},
+): Promise<number> {
+  const dir = dirname(path);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const fd = openSync(tmp, 'w', opts.mode ?? 0o600);
+  let bytes = 0;
+  try {
+    fill((chunk) => {
+      for (let o = 0; o < chunk.length;) o += writeSync(fd, chunk, o, chunk.length - o);
+      bytes += chunk.length;
+    });
+    await promisify(fsync)(fd);
+  } catch (e) {
+    closeSync(fd);
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // Already gone; the error that matters is the one thrown below.
+    }
+    throw e;
+  }
+  closeSync(fd);
+  try {
+    await rename(tmp, path);
+  } catch (e) {
+    await unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+  await syncDir(dir);
+  return bytes;
 }
 
 async function syncDir(dir: string): Promise<void> {
