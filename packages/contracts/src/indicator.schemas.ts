@@ -221,6 +221,10 @@ export const TaxiiFeedPatch = Type.Object(
     apiRootUrl: Type.Optional(Type.Union([Url, Type.Null()])),
     username: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()])),
     secretEnv: Type.Optional(Type.Union([EnvName, Type.Null()])),
+    // No defaults here: the validator fills defaults in (useDefaults), so a patch that left these
+    // out would reset the interval to 60 and resume a paused feed.
+    intervalMinutes: Type.Optional(Type.Integer({ minimum: 5, maximum: 10_080 })),
+    enabled: Type.Optional(Type.Boolean()),
     resetCursor: Type.Optional(Type.Boolean({ description: 'Pull everything again on the next pull' })),
   },
   { additionalProperties: false },

@@ -728,6 +728,24 @@ describe.skipIf(!enabled)(`indicators (${TEST_DB})`, () => {
       expect(feedRes.status).toBe(201);
     });
 
+    it('changes only the settings a PATCH names: a paused feed with its own interval stays so', async () => {
+      const created = await h.api('POST', '/api/indicators/feeds', admin, {
+        name: 'Paused',
+        apiRootUrl: taxii.apiRootUrl,
+        collectionId: 'iocs',
+        intervalMinutes: 240,
+        enabled: false,
+      });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      const patched = await h.api('PATCH', `/api/indicators/feeds/${created.body.id}`, admin, {
+        name: 'Paused renamed',
+      });
+      expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+      expect(patched.body).toMatchObject({ name: 'Paused renamed', intervalMinutes: 240, enabled: false });
+      const [listed] = (await h.api('GET', '/api/indicators/feeds', admin)).body.items;
+      expect(listed).toMatchObject({ name: 'Paused renamed', intervalMinutes: 240, enabled: false });
+    });
+
     it('says which environment variable is missing, and records the error on the feed', async () => {
       const feedRes = await h.api('POST', '/api/indicators/feeds', admin, {
         name: 'No secret',

@@ -7,6 +7,7 @@ import type {
   IndicatorPatch,
   OperationId,
   TaxiiFeedInput,
+  TaxiiFeedPatch,
 } from '@quell/contracts';
 import { actionKeys } from './actions';
 import { call, client } from './client';
@@ -80,6 +81,17 @@ export function useCreateTaxiiFeed() {
   return useMutation({
     meta: { quiet: true },
     mutationFn: (body: TaxiiFeedInput) => call('createTaxiiFeed', { body }),
+    onSuccess,
+  });
+}
+
+/** Changes a feed's settings; only the fields in the patch change (audited). */
+export function usePatchTaxiiFeed() {
+  const onSuccess = useRefresh();
+  return useMutation({
+    meta: { quiet: true },
+    mutationFn: ({ id, patch }: { id: string; patch: TaxiiFeedPatch }) =>
+      call('patchTaxiiFeed', { params: { id }, body: patch }),
     onSuccess,
   });
 }

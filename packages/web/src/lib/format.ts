@@ -35,6 +35,14 @@ export function humanize(s: string | null | undefined): string {
   return t.charAt(0).toUpperCase() + t.slice(1);
 }
 
+/** Select options for a closed vocabulary, labelled with `humanize` unless told otherwise. */
+export function selectOptions<T extends string>(
+  values: readonly T[],
+  label: (v: T) => string = humanize,
+): { value: T; label: string }[] {
+  return values.map((v) => ({ value: v, label: label(v) }));
+}
+
 /** An ISO timestamp for a `datetime-local` input value (local time). */
 export function localInputToIso(v: string): string | undefined {
   if (!v) return undefined;

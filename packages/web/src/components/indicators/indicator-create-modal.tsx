@@ -1,32 +1,20 @@
 import { useState } from 'react';
-import { Alert, Button, Group, Modal, Select, Stack, Switch, TextInput, Textarea } from '@mantine/core';
+import { Group, Modal, Select, Stack, TextInput, Textarea } from '@mantine/core';
 import type { IndicatorCreate } from '@quell/contracts';
-import {
-  INDICATOR_ACTIONS,
-  INDICATOR_TYPES,
-  SEVERITIES,
-  type IndicatorAction,
-  type IndicatorType,
-  type Severity,
-} from '@quell/core';
+import { INDICATOR_TYPES, type IndicatorAction, type IndicatorType, type Severity } from '@quell/core';
 import { useDeviceGroups } from '../../api/admin';
 import { errorMessage } from '../../api/client';
 import { useCreateIndicator } from '../../api/indicators';
-import { humanize, localInputToIso } from '../../lib/format';
+import { humanize, localInputToIso, selectOptions } from '../../lib/format';
 import { notify } from '../../lib/notify';
-
-export const TYPE_LABEL: Record<IndicatorType, string> = {
-  sha256: 'SHA-256',
-  sha1: 'SHA-1',
-  md5: 'MD5',
-  ipv4: 'IPv4 / CIDR',
-  ipv6: 'IPv6 / CIDR',
-  domain: 'Domain (and subdomains)',
-  url: 'URL',
-};
-
-const options = <T extends string>(values: readonly T[], label: (v: T) => string = humanize) =>
-  values.map((v) => ({ value: v, label: label(v) }));
+import { FormFooter } from '../form-footer';
+import {
+  AlertSwitch,
+  IndicatorActionSelect,
+  SeveritySelect,
+  TYPE_LABEL,
+  generateAlertFor,
+} from './indicator-fields';
 
 /** A new indicator; the server validates and canonicalises the value and says what was wrong. */
 export function IndicatorCreateModal({ onClose }: { onClose: () => void }) {
@@ -51,7 +39,7 @@ export function IndicatorCreateModal({ onClose }: { onClose: () => void }) {
       value: value.trim(),
       action,
       severity,
-      generateAlert: action === 'allow' ? false : alert,
+      generateAlert: generateAlertFor(action, alert),
       ...(title.trim() && { title: title.trim() }),
       ...(description.trim() && { description: description.trim() }),
       ...(expiresAt && { expiresAt }),
@@ -76,20 +64,13 @@ export function IndicatorCreateModal({ onClose }: { onClose: () => void }) {
         <Group grow>
           <Select
             label="Type"
-            data={options(INDICATOR_TYPES, (t) => TYPE_LABEL[t])}
+            data={selectOptions(INDICATOR_TYPES, (t) => TYPE_LABEL[t])}
             value={type}
             onChange={(v) => v && setType(v as IndicatorType)}
             allowDeselect={false}
             data-testid="indicator-type"
           />
-          <Select
-            label="Action"
-            data={options(INDICATOR_ACTIONS)}
-            value={action}
-            onChange={(v) => v && setAction(v as IndicatorAction)}
-            allowDeselect={false}
-            data-testid="indicator-action"
-          />
+          <IndicatorActionSelect value={action} onChange={setAction} testId="indicator-action" />
         </Group>
         <TextInput
           label="Value"
@@ -111,13 +92,7 @@ export function IndicatorCreateModal({ onClose }: { onClose: () => void }) {
           onChange={(e) => setDescription(e.currentTarget.value)}
         />
         <Group grow>
-          <Select
-            label="Severity"
-            data={options(SEVERITIES)}
-            value={severity}
-            onChange={(v) => v && setSeverity(v as Severity)}
-            allowDeselect={false}
-          />
+          <SeveritySelect value={severity} onChange={setSeverity} />
           <TextInput
             label="Expires"
             type="datetime-local"
@@ -133,30 +108,17 @@ export function IndicatorCreateModal({ onClose }: { onClose: () => void }) {
           value={groupIds}
           onChange={setGroupIds}
         />
-        <Switch
-          label="Raise an alert when it matches"
-          checked={action !== 'allow' && alert}
-          disabled={action === 'allow'}
-          onChange={(e) => setAlert(e.currentTarget.checked)}
+        <AlertSwitch action={action} value={alert} onChange={setAlert} />
+        <FormFooter
+          error={error}
+          errorTestId="indicator-error"
+          onCancel={onClose}
+          submitLabel="Create"
+          submitTestId="indicator-create-confirm"
+          pending={create.isPending}
+          disabled={!value.trim()}
+          onSubmit={submit}
         />
-        {error && (
-          <Alert color="red" data-testid="indicator-error">
-            {error}
-          </Alert>
-        )}
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button
-            disabled={!value.trim()}
-            loading={create.isPending}
-            onClick={submit}
-            data-testid="indicator-create-confirm"
-          >
-            Create
-          </Button>
-        </Group>
       </Stack>
     </Modal>
   );

@@ -1,29 +1,20 @@
 import { useState } from 'react';
-import {
-  Alert,
-  Button,
-  Code,
-  Group,
-  Modal,
-  MultiSelect,
-  Select,
-  Stack,
-  Switch,
-  TextInput,
-  Textarea,
-  Text,
-} from '@mantine/core';
+import { Code, Group, Modal, MultiSelect, Stack, TextInput, Textarea, Text } from '@mantine/core';
 import type { Indicator, IndicatorPatch } from '@quell/contracts';
-import { INDICATOR_ACTIONS, SEVERITIES, type IndicatorAction, type Severity } from '@quell/core';
+import type { IndicatorAction, Severity } from '@quell/core';
 import { useDeviceGroups } from '../../api/admin';
 import { errorMessage } from '../../api/client';
 import { usePatchIndicator } from '../../api/indicators';
-import { humanize, isoToLocalInput, localInputToIso } from '../../lib/format';
+import { isoToLocalInput, localInputToIso } from '../../lib/format';
 import { notify } from '../../lib/notify';
-import { TYPE_LABEL } from './indicator-create-modal';
-
-const options = <T extends string>(values: readonly T[]) =>
-  values.map((v) => ({ value: v, label: humanize(v) }));
+import { FormFooter } from '../form-footer';
+import {
+  AlertSwitch,
+  IndicatorActionSelect,
+  SeveritySelect,
+  TYPE_LABEL,
+  generateAlertFor,
+} from './indicator-fields';
 
 const sameSet = (a: readonly string[], b: readonly string[]) =>
   a.length === b.length && a.every((x) => b.includes(x));
@@ -55,7 +46,7 @@ export function IndicatorEditModal({ indicator: i, onClose }: { indicator: Indic
       severity,
       title: title.trim(),
       description: description.trim() ? description.trim() : null,
-      generateAlert: action === 'allow' ? false : alert,
+      generateAlert: generateAlertFor(action, alert),
       ...(isoToLocalInput(i.expiresAt) !== expires && { expiresAt }),
       ...(scopeChanged && { deviceGroupIds: scope }),
     };
@@ -95,22 +86,8 @@ export function IndicatorEditModal({ indicator: i, onClose }: { indicator: Indic
           {TYPE_LABEL[i.type]} <Code>{i.value}</Code>
         </Text>
         <Group grow>
-          <Select
-            label="Action"
-            data={options(INDICATOR_ACTIONS)}
-            value={action}
-            onChange={(v) => v && setAction(v as IndicatorAction)}
-            allowDeselect={false}
-            data-testid="indicator-edit-action"
-          />
-          <Select
-            label="Severity"
-            data={options(SEVERITIES)}
-            value={severity}
-            onChange={(v) => v && setSeverity(v as Severity)}
-            allowDeselect={false}
-            data-testid="indicator-edit-severity"
-          />
+          <IndicatorActionSelect value={action} onChange={setAction} testId="indicator-edit-action" />
+          <SeveritySelect value={severity} onChange={setSeverity} testId="indicator-edit-severity" />
         </Group>
         <TextInput
           label="Title"
@@ -144,26 +121,17 @@ export function IndicatorEditModal({ indicator: i, onClose }: { indicator: Indic
           description="Device groups it applies to; none: all devices. A new scope gives the indicator a new id."
           data-testid="indicator-edit-scope"
         />
-        <Switch
-          label="Raise an alert when it matches"
-          checked={action !== 'allow' && alert}
-          disabled={action === 'allow'}
-          onChange={(e) => setAlert(e.currentTarget.checked)}
-          data-testid="indicator-edit-alert"
+        <AlertSwitch action={action} value={alert} onChange={setAlert} testId="indicator-edit-alert" />
+        <FormFooter
+          error={error}
+          errorTitle="Not saved"
+          errorTestId="indicator-edit-error"
+          onCancel={onClose}
+          submitLabel="Save"
+          submitTestId="indicator-edit-confirm"
+          pending={patch.isPending}
+          onSubmit={() => void save()}
         />
-        {error && (
-          <Alert color="red" title="Not saved" data-testid="indicator-edit-error">
-            {error}
-          </Alert>
-        )}
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button loading={patch.isPending} onClick={() => void save()} data-testid="indicator-edit-confirm">
-            Save
-          </Button>
-        </Group>
       </Stack>
     </Modal>
   );

@@ -8,7 +8,8 @@ import { useMe } from '../../api/session';
 import { fmtTime, relTime } from '../../lib/format';
 import { notify } from '../../lib/notify';
 import { QueryState } from '../query-state';
-import { TaxiiFeedModal } from './taxii-feed-modal';
+import { TaxiiFeedCreateModal } from './taxii-feed-create-modal';
+import { TaxiiFeedEditModal } from './taxii-feed-edit-modal';
 
 function LastPull({ f }: { f: TaxiiFeed }) {
   if (!f.lastPulledAt && !f.lastError)
@@ -42,8 +43,8 @@ function LastPull({ f }: { f: TaxiiFeed }) {
 }
 
 /**
- * TAXII 2.1 feeds: what each pulls, when it last did and with what outcome; pull now, add, remove.
- * Adding and removing need `settings:manage` (admin), pulling `indicators:manage`.
+ * TAXII 2.1 feeds: what each pulls, when it last did and with what outcome; pull now, add, edit,
+ * remove. Adding, editing and removing need `settings:manage` (admin), pulling `indicators:manage`.
  */
 export function TaxiiFeedsCard() {
   const me = useMe();
@@ -53,6 +54,7 @@ export function TaxiiFeedsCard() {
   const pull = usePullTaxiiFeed();
   const del = useDeleteTaxiiFeed();
   const [adding, setAdding] = useState(false);
+  const [editing, setEditing] = useState<TaxiiFeed | null>(null);
   const [removing, setRemoving] = useState<TaxiiFeed | null>(null);
   const [removeError, setRemoveError] = useState<string | null>(null);
 
@@ -107,7 +109,7 @@ export function TaxiiFeedsCard() {
                           {f.name}
                         </Text>
                         {!f.enabled && (
-                          <Badge size="xs" color="gray">
+                          <Badge size="xs" color="gray" data-testid="taxii-feed-paused">
                             paused
                           </Badge>
                         )}
@@ -121,7 +123,9 @@ export function TaxiiFeedsCard() {
                         </Text>
                       </Table.Td>
                       <Table.Td>
-                        <Text size="sm">{f.intervalMinutes} min</Text>
+                        <Text size="sm" data-testid="taxii-feed-every">
+                          {f.intervalMinutes} min
+                        </Text>
                       </Table.Td>
                       <Table.Td>
                         <LastPull f={f} />
@@ -137,6 +141,16 @@ export function TaxiiFeedsCard() {
                               data-testid="taxii-feed-pull"
                             >
                               Pull now
+                            </Button>
+                          )}
+                          {mayConfigure && (
+                            <Button
+                              size="compact-xs"
+                              variant="subtle"
+                              onClick={() => setEditing(f)}
+                              data-testid="taxii-feed-edit"
+                            >
+                              Edit
                             </Button>
                           )}
                           {mayConfigure && (
@@ -163,7 +177,8 @@ export function TaxiiFeedsCard() {
           )
         }
       </QueryState>
-      {adding && <TaxiiFeedModal onClose={() => setAdding(false)} />}
+      {adding && <TaxiiFeedCreateModal onClose={() => setAdding(false)} />}
+      {editing && <TaxiiFeedEditModal feed={editing} onClose={() => setEditing(null)} />}
       <Modal opened={removing !== null} onClose={() => setRemoving(null)} title="Remove the feed">
         <Stack>
           <Text size="sm">
