@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs every test suite (unit, integration on SQLite and PostgreSQL, CLI, browser, then the real
-// agents) after building,
-// and ends with the line CI reads: "N passed, N failed".
+// agents) after building, and ends with the line CI reads: "N passed, N failed".
+// Phase 1 runs on two workers (vitest.config.ts); a few server test files run on one database
+// only (SQLITE_ONLY / POSTGRES_ONLY there). docs/testing.md says which, and why.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

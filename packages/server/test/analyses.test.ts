@@ -12,7 +12,8 @@ import type { SandboxReport } from '../src/sandbox/index.js';
 import { createHarness, type Harness } from './harness.js';
 import { requirements, SANDBOX_REQUIREMENTS } from './support/sandbox-requirements.js';
 
-// Detonations are the same on both databases and take seconds each: the SQLite project runs them.
+// Detonations are the same on both databases and take seconds each: the SQLite project runs them
+// (vitest.config.ts keeps this file out of the PostgreSQL project; the check below guards other runs).
 const onThisProject = process.env.QUELL_TEST_DB !== 'postgres';
 const missing = onThisProject ? requirements(SANDBOX_REQUIREMENTS, 'deep-analysis tests') : [];
 

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
+import { inject } from 'vitest';
 import type { AlertInput } from '@quell/contracts';
 import { SYSTEM_PRINCIPAL, type Principal, type Role } from '@quell/core';
 import { createStore, type DatabaseConfig, type Store } from '@quell/store';
@@ -45,9 +46,11 @@ export async function freshDatabase(): Promise<{ config: DatabaseConfig; drop: (
     };
   }
   const name = `quell_t_${randomBytes(6).toString('hex')}`;
+  // A copy of the run's migrated template (support/pg-template.global.ts) when there is one.
+  const template = inject('pgTemplate');
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
   await admin.connect();
-  await admin.query(`create database ${name}`);
+  await admin.query(`create database ${name}${template ? ` template ${template}` : ''}`);
   await admin.end();
   const url = new URL(PG_ADMIN_URL);
   url.pathname = `/${name}`;
@@ -61,6 +64,9 @@ export async function freshDatabase(): Promise<{ config: DatabaseConfig; drop: (
     },
   };
 }
+
+/** scrypt at N=2^10: the same code path as production, at 1/32 of its cost. */
+const TEST_PASSWORD_COST = { N: 2 ** 10, r: 8, p: 1 };
 
 export const T0 = Date.parse('2026-06-01T08:00:00Z');
 
@@ -89,7 +95,9 @@ export async function createHarness(
   const clock = new ManualClock(T0);
   const services = createServices(
     { store, clock, ids: createIds(clock), log: pino({ level: 'silent' }) },
-    { env: opts.env ?? {}, retryBaseMs: opts.retryBaseMs ?? 1000 },
+    // Cheap password hashes: each harness hashes and checks several (admin, login, users), which at
+    // the production cost was much of the suite's CPU. services/password.test.ts covers the real cost.
+    { env: opts.env ?? {}, retryBaseMs: opts.retryBaseMs ?? 1000, passwordCost: TEST_PASSWORD_COST },
   );
   await services.deviceGroups.ensureDefaults();
   await services.access.bootstrapAdmin('admin@example.com', 'admin-password-123');

@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BwrapSandbox, SandboxReportSchema, type SandboxReport } from '../src/sandbox/index.js';
 import { cmd, requirements, SANDBOX_REQUIREMENTS } from './support/sandbox-requirements.js';
 
-// Detonations do not touch the database: run them once, in the SQLite project only.
+// Detonations do not touch the database: run them once, in the SQLite project only
+// (vitest.config.ts keeps this file out of the PostgreSQL project; the check below guards other runs).
 const onThisProject = process.env.QUELL_TEST_DB !== 'postgres';
 const missing = onThisProject ? requirements(SANDBOX_REQUIREMENTS) : [];
 const missingCompiler =

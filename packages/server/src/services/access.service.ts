@@ -21,7 +21,7 @@ import {
 import { fromJson, iso, toApiToken, toJson, toUser, type UserRow } from '@quell/store';
 import { audit, type ServiceContext } from './context.js';
 import type { DeviceGroupService } from './device-group.service.js';
-import { DUMMY_HASH, hashPassword, verifyPassword } from './password.js';
+import { dummyHash, hashPassword, PASSWORD_COST, verifyPassword, type ScryptCost } from './password.js';
 
 const HOUR = 3_600_000;
 const DEFAULT_ADMIN_EMAIL = 'admin@quell.local';
@@ -43,11 +43,17 @@ function secret(prefix: string): string {
 
 /** Users, sessions (console cookie or CLI token) and API tokens. Only hashes of secrets are stored. */
 export class AccessService {
+  /** Checked when the email is unknown, at the cost of a real hash. */
+  private readonly dummyHash: string;
+
   constructor(
     private readonly ctx: ServiceContext,
     private readonly deviceGroups: DeviceGroupService,
     private readonly sessionHours: number,
-  ) {}
+    private readonly passwordCost: ScryptCost = PASSWORD_COST,
+  ) {
+    this.dummyHash = dummyHash(passwordCost);
+  }
 
   /** On an empty instance, creates the first admin; returns its credentials when it did. */
   async bootstrapAdmin(
@@ -60,7 +66,7 @@ export class AccessService {
       email: (email ?? DEFAULT_ADMIN_EMAIL).toLowerCase(),
       password: password ?? randomBytes(15).toString('base64url'),
     };
-    const hash = await hashPassword(creds.password);
+    const hash = await hashPassword(creds.password, this.passwordCost);
     await this.ctx.store.transaction(async (trx) => {
       await this.ctx.store.access.insertUser(trx, {
         id: this.ctx.ids.next('usr'),
@@ -84,7 +90,7 @@ export class AccessService {
     mode: 'cookie' | 'token',
   ): Promise<Session & { secret: string }> {
     const row = await this.ctx.store.access.userByEmail(this.ctx.store.db, email);
-    const ok = await verifyPassword(password, row?.password_hash ?? DUMMY_HASH);
+    const ok = await verifyPassword(password, row?.password_hash ?? this.dummyHash);
     if (!row || !ok) throw new UnauthenticatedError('Wrong email or password.');
     if (row.disabled) throw new NotAllowedError('This account is disabled; ask an admin to enable it.');
     const now = this.ctx.clock.now();
@@ -190,7 +196,7 @@ export class AccessService {
 
   async createUser(principal: Principal, input: UserInput): Promise<User> {
     const email = input.email.toLowerCase();
-    const hash = await hashPassword(input.password);
+    const hash = await hashPassword(input.password, this.passwordCost);
     const row: UserRow = {
       id: this.ctx.ids.next('usr'),
       email,
@@ -216,7 +222,8 @@ export class AccessService {
   }
 
   async patchUser(principal: Principal, id: string, patch: UserPatch): Promise<User> {
-    const hash = patch.password !== undefined ? await hashPassword(patch.password) : undefined;
+    const hash =
+      patch.password !== undefined ? await hashPassword(patch.password, this.passwordCost) : undefined;
     await this.ctx.store.transaction(async (trx) => {
       const row = await this.ctx.store.access.user(trx, id);
       if (!row) throw new NotFoundError(`No user ${id}.`, { id });

@@ -26,6 +26,7 @@ import { DeviceService } from './device.service.js';
 import { IncidentService } from './incident.service.js';
 import { IngestService } from './ingest.service.js';
 import { ParamValidator } from './param-validator.js';
+import type { ScryptCost } from './password.js';
 import { SettingsService } from './settings.service.js';
 import { YaracCompiler, type YaraCompiler } from './yara-compiler.js';
 import { YaraService } from './yara.service.js';
@@ -65,6 +66,12 @@ export interface ServiceOptions {
   env?: NodeJS.ProcessEnv;
   maxAttempts?: number;
   retryBaseMs?: number;
+  /**
+   * The scrypt cost of new password hashes; default PASSWORD_COST (N=2^15, r=8, 32 MiB). Only
+   * test harnesses lower it: every test server logs users in, and at full cost those hashes were
+   * a large share of the integration suite's CPU. Hashes carry their cost, so either verifies.
+   */
+  passwordCost?: ScryptCost;
   /** Agent settings from the config (QUELL_AGENT_*); defaults as documented there. */
   agent?: {
     heartbeatMs?: number;
@@ -110,7 +117,7 @@ export function createServices(ctx: ServiceContext, opts: ServiceOptions = {}): 
   const blobs = new FileBlobStore(opts.blobDir ?? null, ctx.store, ctx.clock);
   const ingest = new IngestService(ctx, settings, deviceGroups);
   const actions = new ActionService(ctx, settings, deviceGroups, incidents, new ParamValidator());
-  const access = new AccessService(ctx, deviceGroups, opts.sessionHours ?? 12);
+  const access = new AccessService(ctx, deviceGroups, opts.sessionHours ?? 12, opts.passwordCost);
   const notifiers = new NotifierRegistry().register(new WebhookNotifier());
   const executors = new ExecutorRegistry().register(
     new WebhookExecutor(settings, notifiers.get('webhook'), opts.env ?? process.env),

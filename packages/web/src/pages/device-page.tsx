@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Alert, Anchor, Breadcrumbs, Grid, Group, List, Stack, Text, Title } from '@mantine/core';
 import { Link, useParams } from 'react-router';
 import type { DeviceDetail } from '@quell/contracts';
@@ -24,6 +24,14 @@ export function DevicePage() {
   // The actions query decides how often the device itself is re-read: closely while one runs.
   const [live, setLive] = useState(false);
   const device = useDevice(id, live);
+  // The state an action leaves on the device (isolated, released) can land just after the last
+  // close read; without one more read as the last action ends, the page showed it up to 15 s late.
+  const wasLive = useRef(false);
+  const { refetch } = device;
+  useEffect(() => {
+    if (wasLive.current && !live) void refetch();
+    wasLive.current = live;
+  }, [live, refetch]);
   return (
     <Stack>
       <Breadcrumbs>
