@@ -31,6 +31,9 @@ const SQLITE_ONLY = [
 const POSTGRES_ONLY = [
   // What the pg pool does when PostgreSQL ends its connections: SQLite has no connections to lose.
   'packages/server/test/store-reconnect.test.ts',
+  // Several server instances on one database: a deployment PostgreSQL serves, never a SQLite file.
+  'packages/server/test/agent-instances.test.ts',
+  'packages/server/test/indicator-instances.test.ts',
 ];
 
 const integration = (db: 'sqlite' | 'postgres') => ({
