@@ -115,7 +115,8 @@ describe.skipIf(missing.length)('stop and quarantine file, and its undo', () => 
       user: 'root',
     });
     for (const p of procs) expect(await QuarantineLab.exited(p)).toBe('SIGKILL');
-    expect(QuarantineLab.state(bystander.pid!)).toMatch(/^[SR]$/);
+    // Still running (D: a disk wait on a busy machine), not stopped or killed.
+    expect(QuarantineLab.state(bystander.pid!)).toMatch(/^[SRD]$/);
   });
 
   it('moves both files into the vault, neutralised', () => {
