@@ -41,11 +41,20 @@ export function useAction(id: string) {
   });
 }
 
+/**
+ * After requesting, deciding or undoing actions: what they change is shown on the Action Center,
+ * incident, file and device pages, so those are read again rather than served from the cache
+ * (the console keeps answers 10 s; a file page opened right after an undo showed the state from
+ * before it until its next idle refresh). Files and devices by their keys' literal roots:
+ * `files.ts` and `devices.ts` import this module.
+ */
 function useInvalidateActions() {
   const qc = useQueryClient();
   return () => {
     void qc.invalidateQueries({ queryKey: actionKeys.all });
     void qc.invalidateQueries({ queryKey: incidentKeys.all });
+    void qc.invalidateQueries({ queryKey: ['files'] });
+    void qc.invalidateQueries({ queryKey: ['devices'] });
   };
 }
 
