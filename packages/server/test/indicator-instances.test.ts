@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ServerMessage } from '@quell/contracts';
 import { SYSTEM_PRINCIPAL } from '@quell/core';
 import { postgresAvailable, TEST_DB } from './harness.js';
-import { eventually, type Stack } from './support/agent-stack.js';
+import { emptyGroupWithIndicator, eventually, type Stack } from './support/agent-stack.js';
 import type { FakeAgent } from './support/fake-agent.js';
 import { startTwoInstances, type TwoInstances } from './support/two-instances.js';
 
@@ -71,19 +71,7 @@ describe.skipIf(TEST_DB !== 'postgres' || !(await postgresAvailable()))(
     });
 
     it('a group change made through one instance resyncs agents on the other', async () => {
-      const web = await a.services.deviceGroups.create(SYSTEM_PRINCIPAL, {
-        name: 'Web',
-        rank: 1,
-        rule: { namePattern: 'nothing-*' },
-        automationLevel: 'none',
-      });
-      await a.services.indicators.create(SYSTEM_PRINCIPAL, {
-        type: 'sha256',
-        value: SHA,
-        action: 'block',
-        title: 'web only',
-        deviceGroupIds: [web.id],
-      });
+      const webId = await emptyGroupWithIndicator(a, SHA);
       agent.send({ type: 'indicators_sync', version: null });
       const first = await eventually(
         () => of('indicators_snapshot'),
@@ -96,7 +84,7 @@ describe.skipIf(TEST_DB !== 'postgres' || !(await postgresAvailable()))(
         (l) => l.length === 1,
       );
 
-      await a.services.deviceGroups.patch(SYSTEM_PRINCIPAL, web.id, { rule: { namePattern: 'web*' } });
+      await a.services.deviceGroups.patch(SYSTEM_PRINCIPAL, webId, { rule: { namePattern: 'web*' } });
       const snaps = await eventually(
         () => of('indicators_snapshot'),
         (l) => l.length === 2,

@@ -7,7 +7,13 @@ import { SYSTEM_PRINCIPAL } from '@quell/core';
 import type { DatabaseConfig } from '@quell/store';
 import { ManualClock } from '@quell/server';
 import { freshDatabase, postgresAvailable, TEST_DB } from './harness.js';
-import { enrollFakeAgent, eventually, startStack, type Stack } from './support/agent-stack.js';
+import {
+  emptyGroupWithIndicator,
+  enrollFakeAgent,
+  eventually,
+  startStack,
+  type Stack,
+} from './support/agent-stack.js';
 import type { FakeAgent } from './support/fake-agent.js';
 
 const enabled = TEST_DB === 'sqlite' || (await postgresAvailable());
@@ -49,6 +55,17 @@ describe.skipIf(!enabled)(`indicator resync after a group move (${TEST_DB})`, ()
     agent.send({ type: 'indicators_sync', version: held });
     await eventually(deltas, (l) => l.length === 1);
     return held;
+  };
+  /** Reconnects, asks from `held`, and expects the Web group's snapshot rather than a delta. */
+  const expectSnapshotOnReconnect = async (held: number) => {
+    agent.received.length = 0;
+    await agent.connect();
+    agent.send({ type: 'indicators_sync', version: held });
+    const snap = await eventually(snapshots, (l) => l.length >= 1).catch((e) => {
+      throw new Error(`${String(e)}; received ${JSON.stringify(agent.received.map((m) => m.type))}`);
+    });
+    expect(snap[0]!.indicators.map((i) => i.value)).toEqual([SHA]);
+    expect(deltas()).toEqual([]);
   };
   const snapshots = () => agent.received.filter((m): m is Snapshot => m.type === 'indicators_snapshot');
   const deltas = () => agent.received.filter((m): m is Delta => m.type === 'indicators_delta');
@@ -101,58 +118,22 @@ describe.skipIf(!enabled)(`indicator resync after a group move (${TEST_DB})`, ()
   });
 
   it('answers the next sync of a device that moved while offline with a snapshot, not a delta', async () => {
-    const web = await s.services.deviceGroups.create(SYSTEM_PRINCIPAL, {
-      name: 'Web',
-      rank: 1,
-      rule: { namePattern: 'nothing-*' },
-      automationLevel: 'none',
-    });
-    await s.services.indicators.create(SYSTEM_PRINCIPAL, {
-      type: 'sha256',
-      value: SHA,
-      action: 'block',
-      title: 'web only',
-      deviceGroupIds: [web.id],
-    });
+    const webId = await emptyGroupWithIndicator(s, SHA);
     const held = await initialSync();
     await agent.disconnect();
 
-    await s.services.deviceGroups.patch(SYSTEM_PRINCIPAL, web.id, { rule: { namePattern: 'web*' } });
-    agent.received.length = 0;
-    await agent.connect();
-    agent.send({ type: 'indicators_sync', version: held });
-    const snap = await eventually(snapshots, (l) => l.length >= 1).catch((e) => {
-      throw new Error(`${String(e)}; received ${JSON.stringify(agent.received.map((m) => m.type))}`);
-    });
-    expect(snap[0]!.indicators.map((i) => i.value)).toEqual([SHA]);
-    expect(deltas()).toEqual([]);
+    await s.services.deviceGroups.patch(SYSTEM_PRINCIPAL, webId, { rule: { namePattern: 'web*' } });
+    await expectSnapshotOnReconnect(held);
   });
 
   it('sends the snapshot again on the next connection when the pushed one was not applied', async () => {
-    const web = await s.services.deviceGroups.create(SYSTEM_PRINCIPAL, {
-      name: 'Web',
-      rank: 1,
-      rule: { namePattern: 'nothing-*' },
-      automationLevel: 'none',
-    });
-    await s.services.indicators.create(SYSTEM_PRINCIPAL, {
-      type: 'sha256',
-      value: SHA,
-      action: 'block',
-      title: 'web only',
-      deviceGroupIds: [web.id],
-    });
+    const webId = await emptyGroupWithIndicator(s, SHA);
     const held = await initialSync();
-    await s.services.deviceGroups.patch(SYSTEM_PRINCIPAL, web.id, { rule: { namePattern: 'web*' } });
+    await s.services.deviceGroups.patch(SYSTEM_PRINCIPAL, webId, { rule: { namePattern: 'web*' } });
     // Pushed on the move; the agent drops the connection before it applies it.
     await eventually(snapshots, (l) => l.length === 2);
     await agent.disconnect();
 
-    agent.received.length = 0;
-    await agent.connect();
-    agent.send({ type: 'indicators_sync', version: held });
-    const snap = await eventually(snapshots, (l) => l.length >= 1);
-    expect(snap[0]!.indicators.map((i) => i.value)).toEqual([SHA]);
-    expect(deltas()).toEqual([]);
+    await expectSnapshotOnReconnect(held);
   });
 });

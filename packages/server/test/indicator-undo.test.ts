@@ -44,29 +44,31 @@ describe.skipIf(!enabled)(`indicator undo after a scope change (${TEST_DB})`, ()
     return status(actionId);
   };
 
+  const add = async (type: string, value: string) =>
+    (await h.api('POST', '/api/indicators', h.adminToken, { type, value, action: 'block' }))
+      .body as IndicatorActionResult;
+  const rescope = (id: string, deviceGroupIds: string[]) =>
+    h.api('PATCH', `/api/indicators/${id}`, h.adminToken, { deviceGroupIds });
+  /** Undoes an action through the API and waits for the undo to end. */
+  const undo = async (actionId: string) => {
+    const res = await h.api('POST', `/api/actions/${actionId}/undo`, h.adminToken, {});
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    return settle(res.body.id as string, ['succeeded', 'failed']);
+  };
+
   it('removes the indicator under its new scope and id, and says so in the undo result', async () => {
     const web = await group('Web');
     const db = await group('Db');
-    const added = (
-      await h.api('POST', '/api/indicators', h.adminToken, {
-        type: 'domain',
-        value: 'lineage.example',
-        action: 'block',
-      })
-    ).body as IndicatorActionResult;
+    const added = await add('domain', 'lineage.example');
     const firstId = added.indicator!.id;
-    const moved = await h.api('PATCH', `/api/indicators/${firstId}`, h.adminToken, { deviceGroupIds: [web] });
+    const moved = await rescope(firstId, [web]);
     expect(moved.status, JSON.stringify(moved.body)).toBe(200);
-    const again = await h.api('PATCH', `/api/indicators/${moved.body.id as string}`, h.adminToken, {
-      deviceGroupIds: [web, db],
-    });
+    const again = await rescope(moved.body.id as string, [web, db]);
     expect(again.status, JSON.stringify(again.body)).toBe(200);
     const nowId = again.body.id as string;
     expect(nowId).not.toBe(firstId);
 
-    const undo = await h.api('POST', `/api/actions/${added.action.id}/undo`, h.adminToken, {});
-    expect(undo.status, JSON.stringify(undo.body)).toBe(201);
-    const done = await settle(undo.body.id as string, ['succeeded', 'failed']);
+    const done = await undo(added.action.id);
     expect(done.status, JSON.stringify(done)).toBe('succeeded');
     expect(done.result).toMatchObject({ indicatorId: nowId, removed: true });
     expect((await settle(added.action.id, ['undone'])).status).toBe('undone');
@@ -77,23 +79,13 @@ describe.skipIf(!enabled)(`indicator undo after a scope change (${TEST_DB})`, ()
 
   it('after moving back to the first scope, undo removes the revived indicator', async () => {
     const web = await group('Web');
-    const added = (
-      await h.api('POST', '/api/indicators', h.adminToken, {
-        type: 'ipv4',
-        value: '198.51.100.23',
-        action: 'block',
-      })
-    ).body as IndicatorActionResult;
+    const added = await add('ipv4', '198.51.100.23');
     const firstId = added.indicator!.id;
-    const moved = await h.api('PATCH', `/api/indicators/${firstId}`, h.adminToken, { deviceGroupIds: [web] });
-    const back = await h.api('PATCH', `/api/indicators/${moved.body.id as string}`, h.adminToken, {
-      deviceGroupIds: [],
-    });
+    const moved = await rescope(firstId, [web]);
+    const back = await rescope(moved.body.id as string, []);
     expect(back.body.id).toBe(firstId);
 
-    const undo = await h.api('POST', `/api/actions/${added.action.id}/undo`, h.adminToken, {});
-    expect(undo.status, JSON.stringify(undo.body)).toBe(201);
-    const done = await settle(undo.body.id as string, ['succeeded', 'failed']);
+    const done = await undo(added.action.id);
     expect(done.result).toMatchObject({ indicatorId: firstId, removed: true });
     const left = await h.api('GET', '/api/indicators?q=198.51.100.23', h.adminToken);
     expect(left.body.items).toEqual([]);
@@ -101,16 +93,8 @@ describe.skipIf(!enabled)(`indicator undo after a scope change (${TEST_DB})`, ()
 
   it('a plain remove by type, value and the old scope does not follow the move', async () => {
     const web = await group('Web');
-    const added = (
-      await h.api('POST', '/api/indicators', h.adminToken, {
-        type: 'domain',
-        value: 'stays.example',
-        action: 'block',
-      })
-    ).body as IndicatorActionResult;
-    const moved = await h.api('PATCH', `/api/indicators/${added.indicator!.id}`, h.adminToken, {
-      deviceGroupIds: [web],
-    });
+    const added = await add('domain', 'stays.example');
+    const moved = await rescope(added.indicator!.id, [web]);
     const req = await h.api('POST', '/api/actions', h.adminToken, {
       type: 'remove_indicator',
       target: { kind: 'indicator', id: 'stays.example' },

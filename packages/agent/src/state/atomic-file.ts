@@ -17,7 +17,7 @@ export async function writeFileAtomic(
 ): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = tempPathFor(path);
   const fh = await open(tmp, 'w', opts.mode ?? 0o600);
   try {
     await fh.writeFile(data);
@@ -25,13 +25,7 @@ export async function writeFileAtomic(
   } finally {
     await fh.close();
   }
-  try {
-    await rename(tmp, path);
-  } catch (e) {
-    await unlink(tmp).catch(() => undefined);
-    throw e;
-  }
-  await syncDir(dir);
+  await publish(tmp, path);
 }
 
 /**
@@ -50,7 +44,7 @@ export async function writeFileAtomicFrom(
 ): Promise<number> {
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = tempPathFor(path);
   const fd = openSync(tmp, 'w', opts.mode ?? 0o600);
   let bytes = 0;
   try {
@@ -69,14 +63,24 @@ export async function writeFileAtomicFrom(
     throw e;
   }
   closeSync(fd);
+  await publish(tmp, path);
+  return bytes;
+}
+
+/** A temp file next to `path` (same directory, so the rename is atomic). */
+function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
+/** Renames the synced temp file over `path` (removing it if that fails) and syncs the directory. */
+async function publish(tmp: string, path: string): Promise<void> {
   try {
     await rename(tmp, path);
   } catch (e) {
     await unlink(tmp).catch(() => undefined);
     throw e;
   }
-  await syncDir(dir);
-  return bytes;
+  await syncDir(dirname(path));
 }
 
 async function syncDir(dir: string): Promise<void> {

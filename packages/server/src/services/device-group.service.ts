@@ -27,6 +27,7 @@ import {
   type Tx,
 } from '@quell/store';
 import { audit, type ServiceContext } from './context.js';
+import { Listeners } from './listeners.js';
 
 const UNGROUPED_RANK = 1_000_000;
 const DEFAULT_UNGROUPED_LEVEL: AutomationLevel = 'semi_all_folders';
@@ -43,28 +44,22 @@ function asCore(r: DeviceGroupRow): CoreDeviceGroup {
 
 /** Device groups: ranked matching rules, an automation level each, and the ungrouped default. */
 export class DeviceGroupService {
-  private readonly regroupedListeners = new Set<(deviceIds: readonly string[]) => void>();
+  private readonly regroupedListeners: Listeners<[deviceIds: readonly string[]]>;
 
-  constructor(private readonly ctx: ServiceContext) {}
+  constructor(private readonly ctx: ServiceContext) {
+    this.regroupedListeners = new Listeners(ctx.log, 'device regroup');
+  }
 
   /**
    * Called after a change of groups (create, rule or rank change, delete) has committed with the
    * devices it moved to another group (the agent gateway resyncs their indicators).
    */
   onRegrouped(listener: (deviceIds: readonly string[]) => void): () => void {
-    this.regroupedListeners.add(listener);
-    return () => this.regroupedListeners.delete(listener);
+    return this.regroupedListeners.add(listener);
   }
 
   private regrouped(deviceIds: readonly string[]): void {
-    if (deviceIds.length === 0) return;
-    for (const listener of this.regroupedListeners) {
-      try {
-        listener(deviceIds);
-      } catch (e) {
-        this.ctx.log.warn({ err: e }, 'device regroup listener failed');
-      }
-    }
+    if (deviceIds.length > 0) this.regroupedListeners.emit(deviceIds);
   }
 
   /** Creates the built-in ungrouped group on first start. */

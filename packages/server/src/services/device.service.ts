@@ -2,6 +2,7 @@ import type { Device, DeviceDetail, DeviceListQuery } from '@quell/contracts';
 import { NotAllowedError, NotFoundError, ConflictError, scopeCovers, type Principal } from '@quell/core';
 import { toDevice, toDeviceDetail, type DeviceHealthView, type DeviceRow, type Tx } from '@quell/store';
 import { audit, type ServiceContext } from './context.js';
+import { Listeners } from './listeners.js';
 
 /** Called after a device's agent is revoked, once the revocation is committed. */
 export type RevokedListener = (deviceId: string) => void;
@@ -14,7 +15,7 @@ export interface DeviceServiceOptions {
 
 /** Devices with their agents: listing with computed health, detail, revocation. */
 export class DeviceService {
-  private readonly revokedListeners = new Set<RevokedListener>();
+  private readonly revokedListeners: Listeners<[deviceId: string]>;
   readonly offlineAfterMs: number;
 
   constructor(
@@ -22,6 +23,7 @@ export class DeviceService {
     opts: DeviceServiceOptions = {},
   ) {
     this.offlineAfterMs = opts.offlineAfterMs ?? 45_000;
+    this.revokedListeners = new Listeners(ctx.log, 'device revocation');
   }
 
   /**
@@ -29,8 +31,7 @@ export class DeviceService {
    * function that removes it.
    */
   onRevoked(listener: RevokedListener): () => void {
-    this.revokedListeners.add(listener);
-    return () => this.revokedListeners.delete(listener);
+    return this.revokedListeners.add(listener);
   }
 
   /** Devices the principal's scope covers, by hostname; health is computed at call time. */
@@ -83,15 +84,9 @@ export class DeviceService {
       });
       return (await this.ctx.store.agents.byId(trx, d.id)) ?? d;
     });
-    for (const listener of this.revokedListeners) {
-      try {
-        listener(row.id);
-      } catch (e) {
-        // The revocation is committed; a listener failing must not turn it into an error. The
-        // gateway also refuses revoked devices at the next hello, so nothing stays connected long.
-        this.ctx.log.error({ err: e, deviceId: row.id }, 'device revocation listener failed');
-      }
-    }
+    // Committed; a failing listener is only logged. The gateway also refuses revoked devices at
+    // the next hello, so nothing stays connected long.
+    this.revokedListeners.emit(row.id);
     return this.detail(row);
   }
 

@@ -111,3 +111,25 @@ export async function enrollFakeAgent(
   });
   return { agent, enroll };
 }
+
+/**
+ * A device group "Web" whose rule matches no device yet (`nothing-*`) and a block indicator on
+ * `sha256` scoped to it, made through `s`; returns the group's id. Moving a device in is then a
+ * `patch(…, { rule: { namePattern: 'web*' } })`.
+ */
+export async function emptyGroupWithIndicator(s: Stack, sha256: string): Promise<string> {
+  const web = await s.services.deviceGroups.create(SYSTEM_PRINCIPAL, {
+    name: 'Web',
+    rank: 1,
+    rule: { namePattern: 'nothing-*' },
+    automationLevel: 'none',
+  });
+  await s.services.indicators.create(SYSTEM_PRINCIPAL, {
+    type: 'sha256',
+    value: sha256,
+    action: 'block',
+    title: 'web only',
+    deviceGroupIds: [web.id],
+  });
+  return web.id;
+}

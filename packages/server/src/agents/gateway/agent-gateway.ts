@@ -94,9 +94,10 @@ export class AgentGateway implements AgentChannel {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly o: Required<AgentGatewayOptions>;
   private revocationsSince: number;
-  private regroupCheck: Promise<void> | null = null;
   /** The newest feed revision announced to this instance's agents; null until first read. */
   private announcedRev: number | null = null;
+  /** The regroup check running now, and whether another was asked for meanwhile. */
+  private regroupCheck: Promise<void> | null = null;
   private regroupAgain = false;
   /** Acks and results are applied in batches (group commit); see {@link Coalescer}. */
   private readonly ackBatch: Coalescer<{ who: AgentIdentity; ack: AckMessage }, boolean>;
@@ -140,8 +141,10 @@ export class AgentGateway implements AgentChannel {
     every(this.o.livenessMs, () => {
       for (const c of this.all) c.sweep(heardWithinMs);
     });
-    every(this.o.revocationPollMs, () => void this.pollRevocations());
-    every(this.o.revocationPollMs, () => void this.pollRegrouped());
+    every(this.o.revocationPollMs, () => {
+      void this.pollRevocations();
+      void this.pollRegrouped();
+    });
     every(this.o.indicatorPollMs, () => void this.pollIndicatorRevision());
   }
 
@@ -255,9 +258,8 @@ export class AgentGateway implements AgentChannel {
     const refs = deviceRefs.filter((r) => !this.connectionFor(r));
     if (refs.length === 0) return new Set();
     const rows = await this.deps.ctx.store.agents.connectedElsewhere(trx, refs, this.o.instanceId);
-    const out = new Set<string>();
-    for (const r of refs) if (rows.some((d) => d.id === r || d.hostname === r.toLowerCase())) out.add(r);
-    return out;
+    const there = new Set(rows.flatMap((d) => [d.id, d.hostname]));
+    return new Set(refs.filter((r) => there.has(r) || there.has(r.toLowerCase())));
   }
 
   /** Tells the device's agent to stop an action (it answers with a `cancelled` result). */
