@@ -4,12 +4,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CLOSE_CODES, type ActionRequest, type EnrollResponse } from '@quell/contracts';
+import { CLOSE_CODES, type ActionRequest } from '@quell/contracts';
 import { SYSTEM_PRINCIPAL } from '@quell/core';
 import type { DatabaseConfig } from '@quell/store';
 import { loadConfig, ManualClock, startServer } from '@quell/server';
 import { freshDatabase, postgresAvailable, TEST_DB } from './harness.js';
-import { eventually, startStack, type Stack } from './support/agent-stack.js';
+import { enrollFakeAgent, eventually, startStack, type Stack } from './support/agent-stack.js';
 import {
   agentKeyPair,
   commandVerifies,
@@ -45,24 +45,7 @@ describe.skipIf(!enabled)(`agent gateway (${TEST_DB})`, () => {
 
   /** Enrolls a device over HTTPS and returns a fake agent for it (not yet connected). */
   async function enrolled(hostname: string, over: Partial<FakeAgentOptions> = {}) {
-    const k = agentKeyPair();
-    const { token } = await s.services.enrollment.createToken(SYSTEM_PRINCIPAL, { label: hostname });
-    const res = await enrollOverHttps(s.agentUrl, s.keys.certSha256, {
-      token,
-      publicKey: k.publicKeyB64,
-      inventory: inventory(hostname),
-    });
-    expect(res.status, JSON.stringify(res.body)).toBe(200);
-    const enroll = res.body as EnrollResponse;
-    const agent = new FakeAgent({
-      agentUrl: s.agentUrl,
-      certSha256: s.keys.certSha256,
-      deviceId: enroll.deviceId,
-      hostname,
-      privateKey: k.privateKey,
-      serverPublicKey: enroll.serverPublicKey,
-      ...over,
-    });
+    const { agent, enroll } = await enrollFakeAgent(s, hostname, { agent: over });
     agents.push(agent);
     return { agent, enroll };
   }

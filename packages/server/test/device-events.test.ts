@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type {
   DeviceEvent,
-  EnrollResponse,
   EventsAckMessage,
   FileObservedEvent,
   IndicatorActionResult,
@@ -13,8 +12,8 @@ import { SYSTEM_PRINCIPAL } from '@quell/core';
 import type { DatabaseConfig } from '@quell/store';
 import { ManualClock } from '@quell/server';
 import { freshDatabase, postgresAvailable, TEST_DB } from './harness.js';
-import { eventually, startStack, type Stack } from './support/agent-stack.js';
-import { agentKeyPair, enrollOverHttps, FakeAgent, inventory } from './support/fake-agent.js';
+import { enrollFakeAgent, eventually, startStack, type Stack } from './support/agent-stack.js';
+import type { FakeAgent } from './support/fake-agent.js';
 
 const enabled = TEST_DB === 'sqlite' || (await postgresAvailable());
 const SHA_A = 'a'.repeat(64);
@@ -32,7 +31,6 @@ describe.skipIf(!enabled)(`device events (${TEST_DB})`, () => {
   let clock: ManualClock;
   let s: Stack;
   let agent: FakeAgent;
-  let deviceId: string;
   let seq = 0;
 
   beforeEach(async () => {
@@ -40,23 +38,7 @@ describe.skipIf(!enabled)(`device events (${TEST_DB})`, () => {
     dataDir = mkdtempSync(join(tmpdir(), 'quell-events-'));
     clock = new ManualClock(Date.now());
     s = await startStack(db.config, dataDir, clock, { events: { rate: { perSecond: 10, burst: 1000 } } });
-    const k = agentKeyPair();
-    const { token } = await s.services.enrollment.createToken(SYSTEM_PRINCIPAL, { label: 'ws01' });
-    const res = await enrollOverHttps(s.agentUrl, s.keys.certSha256, {
-      token,
-      publicKey: k.publicKeyB64,
-      inventory: inventory('ws01'),
-    });
-    const enroll = res.body as EnrollResponse;
-    deviceId = enroll.deviceId;
-    agent = new FakeAgent({
-      agentUrl: s.agentUrl,
-      certSha256: s.keys.certSha256,
-      deviceId,
-      hostname: 'ws01',
-      privateKey: k.privateKey,
-      serverPublicKey: enroll.serverPublicKey,
-    });
+    ({ agent } = await enrollFakeAgent(s, 'ws01'));
     await agent.connect();
   });
   afterEach(async () => {

@@ -243,7 +243,8 @@ export class AgentGateway implements AgentChannel {
    */
   private async pollIndicatorRevision(): Promise<void> {
     const { indicators, ctx } = this.deps;
-    if (!indicators) return;
+    // No agents here, nobody to tell (they ask for what they lack when they connect).
+    if (!indicators || this.byDevice.size === 0) return;
     try {
       const { rev } = await ctx.store.indicators.revision();
       // The first read only sets the mark: agents ask for what they lack when they connect.
